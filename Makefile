@@ -1,0 +1,45 @@
+# TechLink Dispatch: `make run` starts everything locally, `make test` runs the test suite.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+# The first Python 3.12+ found: on PATH, then pyenv's installed versions.
+PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[2-9]*/bin/python 2>/dev/null | sort -V -r); do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { command -v $$p; break; }; done)
+SANDBOX_PORT ?= 8001
+WEB_PORT ?= 8000
+CI ?=
+export DJANGO_SETTINGS_MODULE ?= portal_ui.settings.local
+
+ifneq ($(filter true 1 yes,$(CI)),)
+# CI runs the suite against the real services of the machine.
+TEST_ENV := DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/15}
+endif
+
+.PHONY: run test install lint bench clean
+
+$(VENV)/.installed: pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is required (none found on PATH or in pyenv)"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py demo_staff
+	$(PY) -m techlink_sandbox seed --data-dir var/sandbox --if-empty
+	SANDBOX_PORT=$(SANDBOX_PORT) WEB_PORT=$(WEB_PORT) $(VENV)/bin/honcho -f docker/Procfile.dev start
+
+test: install
+	$(TEST_ENV) $(VENV)/bin/pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check portal_ui techlink_sandbox tests bench
+
+bench: install
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+clean:
+	rm -rf var/broker var/staticfiles

@@ -1,0 +1,34 @@
+"""Role checks for views: every page and action names the least role it needs."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+
+from portal_ui.accounts.models import Role
+
+
+def role_required(role: str) -> Callable:
+    """Anonymous visitors go to the login page; signed-in staff without the role get 403."""
+
+    Role(role)  # fail at import time on a typo
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not request.user.has_role(role):
+                raise PermissionDenied(f"This needs the {Role(role).label} role.")
+            return view(request, *args, **kwargs)
+
+        wrapped.required_role = role
+        return wrapped
+
+    return decorator
+
+
+viewer_required = role_required(Role.VIEWER)
+dispatcher_required = role_required(Role.DISPATCHER)
+admin_required = role_required(Role.ADMIN)

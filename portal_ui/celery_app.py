@@ -1,0 +1,11 @@
+"""Celery application, configured from Django settings (CELERY_* names)."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal_ui.settings.local")
+
+app = Celery("portal_ui")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
