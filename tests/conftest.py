@@ -71,3 +71,9 @@ def service_required(name: str, available: bool, reason: str) -> None:
     if IN_CI:
         pytest.fail(f"{name} is required in CI: {reason}")
     pytest.skip(f"{name} not available here: {reason}")
+
+
+@pytest.fixture(scope="session")
+def require_service():
+    """`require_service(name, available, reason)`: the CI-fails / elsewhere-skips check, as a fixture."""
+    return service_required

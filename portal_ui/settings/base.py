@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "portal_ui.mirror",
     "portal_ui.dispatch",
     "portal_ui.portal_links",
+    "ninja",  # serves the API docs page's Swagger UI assets locally (strict CSP, no CDN)
 ]
 
 MIDDLEWARE = [
@@ -163,9 +164,10 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "control_folder": str(_broker_dir / "control"),
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
@@ -183,14 +185,66 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE: dict = {}
+# Read model of sites and work orders (portal_ui/mirror): new ids every minute, new ids + status changes +
+# a slice of open work orders every 2 minutes, everything (and removals) hourly. Runs never overlap.
+CELERY_BEAT_SCHEDULE["mirror-sync-new"] = {
+    "task": "mirror.sync_new",
+    "schedule": 60.0,
+    "options": {"expires": 60},
+}
+CELERY_BEAT_SCHEDULE["mirror-sync-recent"] = {
+    "task": "mirror.sync_recent",
+    "schedule": 120.0,
+    "options": {"expires": 120},
+}
+CELERY_BEAT_SCHEDULE["mirror-sync-full"] = {
+    "task": "mirror.sync_full",
+    "schedule": 3600.0,
+    "options": {"expires": 3600},
+}
+# How many open work orders one 2-minute run refreshes (least recently synced first).
+MIRROR_OPEN_REFRESH_BUDGET = env.int("MIRROR_OPEN_REFRESH_BUDGET", default=500)
+# Outbox of upstream writes (portal_ui/jobs): re-queue writes stuck past their lease (worker killed, lost message).
+CELERY_BEAT_SCHEDULE["jobs-requeue-stuck"] = {
+    "task": "jobs.requeue_stuck_upstream_writes",
+    "schedule": 60.0,
+    "options": {"expires": 60},
+}
+JOBS_MAX_ATTEMPTS = env.int("JOBS_MAX_ATTEMPTS", default=6)
+JOBS_RETRY_BACKOFF_SECONDS = env.float("JOBS_RETRY_BACKOFF_SECONDS", default=2.0)
+JOBS_RETRY_BACKOFF_MAX_SECONDS = env.float("JOBS_RETRY_BACKOFF_MAX_SECONDS", default=300.0)
+# An attempt running longer than this counts as stuck (must exceed the slowest single attempt).
+JOBS_LEASE_SECONDS = env.int("JOBS_LEASE_SECONDS", default=600)
+JOBS_QUEUED_GRACE_SECONDS = env.int("JOBS_QUEUED_GRACE_SECONDS", default=300)
 
 # E-mail (one-time codes for private portal links, notifications).
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
-vars().update(EMAIL_CONFIG)
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+_email_options = {
+    "host": _email.get("EMAIL_HOST"),
+    "port": _email.get("EMAIL_PORT"),
+    "username": _email.get("EMAIL_HOST_USER"),
+    "password": _email.get("EMAIL_HOST_PASSWORD"),
+    "use_tls": _email.get("EMAIL_USE_TLS"),
+    "use_ssl": _email.get("EMAIL_USE_SSL"),
+}
+MAILERS = {
+    "default": {
+        "BACKEND": _email["EMAIL_BACKEND"],
+        "OPTIONS": (
+            {k: v for k, v in _email_options.items() if v not in (None, "")}
+            if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend")
+            else {}
+        ),
+    }
+}
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="TechLink Dispatch <dispatch@localhost>")
 
 # Public address of this dashboard, used to build portal link URLs shown to staff and customers.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+
+# Portal links: namespace of links created in the dashboard, and the customer page's per-IP rate limit.
+PORTAL_LINK_DEFAULT_NAMESPACE = env("PORTAL_LINK_DEFAULT_NAMESPACE", default="default")
+PORTAL_LINK_RATE_LIMIT = env("PORTAL_LINK_RATE_LIMIT", default="60/m")
 
 LOGGING = {
     "version": 1,
