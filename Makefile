@@ -28,9 +28,12 @@ install: $(VENV)/.installed
 
 run: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py demo_staff
 	$(PY) -m techlink_sandbox seed --data-dir var/sandbox --if-empty
-	SANDBOX_PORT=$(SANDBOX_PORT) WEB_PORT=$(WEB_PORT) $(VENV)/bin/honcho -f docker/Procfile.dev start
+	$(PY) manage.py demo_staff --url http://127.0.0.1:$(WEB_PORT)/
+	SANDBOX_PORT=$(SANDBOX_PORT) WEB_PORT=$(WEB_PORT) \
+	TECHLINK_BASE_URL=$${TECHLINK_BASE_URL:-http://127.0.0.1:$(SANDBOX_PORT)/api/light/} \
+	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(WEB_PORT)} \
+	$(VENV)/bin/honcho -f docker/Procfile.dev start
 
 test: install
 	$(TEST_ENV) $(VENV)/bin/pytest -p no:cacheprovider $(PYTEST_ARGS)

@@ -15,6 +15,9 @@ DEMO_ACCOUNTS = [("admin", Role.ADMIN), ("dispatcher", Role.DISPATCHER), ("viewe
 class Command(BaseCommand):
     help = "Create demo staff accounts (admin, dispatcher, viewer) if missing and print their passwords."
 
+    def add_arguments(self, parser):
+        parser.add_argument("--url", default="http://127.0.0.1:8000/", help="Dashboard address to print.")
+
     def handle(self, *args, **options):
         store = settings.VAR_DIR / "demo-staff.json"
         store.parent.mkdir(parents=True, exist_ok=True)
@@ -35,5 +38,5 @@ class Command(BaseCommand):
         lines = [f"    {name:<11} {known[name]:<16} ({Role(role).label})" for name, role in DEMO_ACCOUNTS]
         self.stdout.write(
             "\n  Demo staff log-ins (stored in var/demo-staff.json):\n" + "\n".join(lines) + "\n"
-            "  Dashboard: http://127.0.0.1:8000/\n"
+            f"  Dashboard: {options['url']}\n"
         )

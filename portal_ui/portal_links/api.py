@@ -1,0 +1,322 @@
+"""The Workorder Portal Link API (`/api/v1/`), authenticated by `X-API-Key` and scoped to the key's namespaces.
+
+Every answer is JSON: `{success: true, data}` (lists add `paging`) or
+`{success: false, error: {code, message, fields}}`.
+"""
+
+import logging
+import math
+from functools import wraps
+from typing import Annotated, Any, Literal
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404, HttpRequest, JsonResponse
+from django.shortcuts import get_object_or_404
+from ninja import NinjaAPI, Query, Status
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import APIKeyHeader
+
+from portal_ui.portal_links import schemas, selectors, services
+from portal_ui.portal_links.models import ApiKey, PortalLink
+
+ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    429: "rate_limited",
+    500: "server_error",
+}
+logger = logging.getLogger(__name__)
+ERRORS = {code: schemas.ErrorEnvelope for code in (400, 401, 403, 404)}
+SortName = Literal[tuple(name for field in selectors.SORTABLE_FIELDS for name in (field, f"-{field}"))]  # type: ignore[valid-type]
+
+
+class ApiKeyAuth(APIKeyHeader):
+    param_name = "X-API-Key"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> ApiKey | None:
+        if not key:
+            return None
+        return services.api_key_authenticate(key=key)
+
+
+api = NinjaAPI(
+    title="Workorder Portal Link API",
+    version="1.0.0",
+    description=(
+        "API for managing workorder portal links: customer URLs for one TechLink work order. "
+        "Authenticate with the `X-API-Key` header (keys are created by admins in the dashboard); "
+        "a key sees and changes only links within its company namespaces."
+    ),
+    urls_namespace="portal_link_api",
+    auth=ApiKeyAuth(),
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+def error_response(status: int, message: str, fields: dict[str, list[str]] | None = None) -> JsonResponse:
+    body = {
+        "success": False,
+        "error": {"code": ERROR_CODES.get(status, "error"), "message": message, "fields": fields or {}},
+    }
+    return JsonResponse(body, status=status)
+
+
+def _field_path(loc: tuple | list) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in {"body", "query", "path", "header"}:
+        where = parts.pop(0)
+        if where == "body" and parts and parts[0] == "payload":
+            parts.pop(0)
+    return ".".join(parts) or "body"
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request, exc: ValidationError):
+    fields: dict[str, list[str]] = {}
+    for error in exc.errors:
+        message = error.get("msg", "Invalid value.")
+        message = message.removeprefix("Value error, ")
+        fields.setdefault(_field_path(error.get("loc", ())), []).append(message)
+    return error_response(400, "The request is not valid; see fields.", fields)
+
+
+@api.exception_handler(AuthenticationError)
+def _auth_error(request, exc):
+    return error_response(401, "A valid X-API-Key header is required.")
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    return error_response(exc.status_code, str(exc) or "Request failed.")
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return error_response(404, "Not found.")
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request, exc):
+    return error_response(413, "The request body is too large.")
+
+
+@api.exception_handler(Exception)
+def _server_error(request, exc):
+    logger.exception("Portal Link API failed on %s %s", request.method, request.path)
+    return error_response(500, "Something went wrong on our side; nothing may have been saved.")
+
+
+@api.exception_handler(services.PortalLinkInvalid)
+def _invalid(request, exc: services.PortalLinkInvalid):
+    return error_response(400, exc.message, exc.fields)
+
+
+@api.exception_handler(services.NamespaceForbidden)
+def _forbidden(request, exc: services.NamespaceForbidden):
+    return error_response(403, str(exc), {"company_namespace": [str(exc)]})
+
+
+def _key(request) -> ApiKey:
+    return request.auth
+
+
+def _get_link(request, link_id: str) -> PortalLink:
+    return get_object_or_404(selectors.portal_links_visible_to(_key(request)), pk=link_id)
+
+
+def _one(link: PortalLink, *, url: str | None = None) -> dict[str, Any]:
+    return {"success": True, "data": schemas.link_out(link, url=url)}
+
+
+TAG = ["Workorder portal links"]
+
+
+@api.get(
+    "/workorder-portal-links",
+    response={200: schemas.LinkListEnvelope, **ERRORS},
+    by_alias=True,
+    tags=TAG,
+    summary="Get all workorder portal links",
+    description="Retrieve a list of all workorder portal links with optional filtering and pagination. "
+    "`sort` takes a field name, with `-` for descending.",
+)
+def list_links(
+    request,
+    page: Annotated[int, Query(ge=1, le=1_000_000, description="Page number for pagination")] = 1,
+    per_page: Annotated[int, Query(ge=1, le=100, description="Number of items per page")] = 25,
+    sort: Annotated[SortName | None, Query(description="Sort field; prefix with - for descending")] = None,
+    company_namespace: Annotated[
+        list[schemas.Namespace] | None, Query(description="Company namespace for filtering")
+    ] = None,
+    workorder: Annotated[str | None, Query(max_length=20, description="Filter by workorder ID")] = None,
+    is_active: Annotated[bool | None, Query(description="Filter by active status")] = None,
+    link_type: Annotated[schemas.LinkTypeName | None, Query(description="Filter by link type")] = None,
+    ids: Annotated[list[str] | None, Query(alias="_id", description="Filter by ID")] = None,
+):
+    links = selectors.portal_link_list(
+        api_key=_key(request),
+        company_namespace=company_namespace,
+        workorder=workorder,
+        is_active=is_active,
+        link_type=link_type,
+        ids=ids,
+        sort=sort,
+    )
+    total = links.count()
+    start = (page - 1) * per_page
+    rows = list(links[start : start + per_page])
+    return {
+        "success": True,
+        "data": [schemas.link_out(link) for link in rows],
+        "paging": {"page": page, "per_page": per_page, "total": total, "pages": math.ceil(total / per_page)},
+    }
+
+
+@api.post(
+    "/workorder-portal-links",
+    response={201: schemas.LinkEnvelope, **ERRORS},
+    by_alias=True,
+    tags=TAG,
+    summary="Create a new workorder portal link",
+    description="The answer's `url` is the customer URL; it is shown only here and by regenerate.",
+)
+def create_link(request, payload: schemas.LinkCreateIn):
+    data = payload.model_dump()
+    issued = services.portal_link_create(
+        workorder=data["workorder"],
+        link_type=data["link_type"],
+        permissions=data["permissions"],
+        access_restrictions=data["access_restrictions"],
+        expiry_date=data["expiry_date"],
+        notification_settings=data["notification_settings"],
+        custom_branding=_compact(data["custom_branding"]),
+        metadata=data["metadata"],
+        is_active=data["is_active"],
+        company_namespace=data["company_namespace"],
+        api_key=_key(request),
+    )
+    return Status(201, _one(issued.link, url=issued.url))
+
+
+def _compact(branding: dict[str, Any] | None) -> dict[str, Any]:
+    return {k: v for k, v in (branding or {}).items() if v not in (None, "")}
+
+
+@api.get(
+    "/workorder-portal-links/{id}",
+    response={200: schemas.LinkEnvelope, **ERRORS},
+    by_alias=True,
+    tags=TAG,
+    summary="Get workorder portal link by ID",
+)
+def get_link(request, id: str):
+    return _one(_get_link(request, id))
+
+
+@api.put(
+    "/workorder-portal-links/{id}",
+    response={200: schemas.LinkEnvelope, **ERRORS},
+    by_alias=True,
+    tags=TAG,
+    summary="Update workorder portal link",
+    description="Partial update: only the fields sent change (null leaves a field as it is, except "
+    "`expiry_date`, where null removes the expiry). An `access_restrictions` object without `passcode` keeps "
+    "the stored passcode.",
+)
+def update_link(request, id: str, payload: schemas.LinkUpdateIn):
+    link = _get_link(request, id)
+    data = payload.model_dump()
+    changes = {}
+    for name in payload.model_fields_set:
+        value = data[name]
+        if value is None and name != "expiry_date":
+            continue
+        changes[name] = _compact(value) if name == "custom_branding" else value
+    link = services.portal_link_update(link=link, changes=changes, api_key=_key(request))
+    return _one(link)
+
+
+@api.delete(
+    "/workorder-portal-links/{id}",
+    response={200: schemas.DeletedEnvelope, **ERRORS},
+    tags=TAG,
+    summary="Delete workorder portal link",
+)
+def delete_link(request, id: str):
+    services.portal_link_delete(link=_get_link(request, id))
+    return {"success": True}
+
+
+@api.post(
+    "/workorder-portal-links/{id}/regenerate",
+    response={200: schemas.LinkEnvelope, **ERRORS},
+    by_alias=True,
+    tags=TAG,
+    summary="Regenerate portal link",
+    description="New URL and access token; the old URL and every session opened with it stop working.",
+)
+def regenerate_link(request, id: str):
+    issued = services.portal_link_regenerate(link=_get_link(request, id))
+    return _one(issued.link, url=issued.url)
+
+
+@api.post(
+    "/workorder-portal-links/{id}/activate",
+    response={200: schemas.LinkEnvelope, **ERRORS},
+    by_alias=True,
+    tags=TAG,
+    summary="Activate portal link",
+)
+def activate_link(request, id: str):
+    return _one(services.portal_link_activate(link=_get_link(request, id)))
+
+
+@api.post(
+    "/workorder-portal-links/{id}/deactivate",
+    response={200: schemas.LinkEnvelope, **ERRORS},
+    by_alias=True,
+    tags=TAG,
+    summary="Deactivate portal link",
+)
+def deactivate_link(request, id: str):
+    return _one(services.portal_link_deactivate(link=_get_link(request, id)))
+
+
+# --- URL patterns: ninja's, with JSON for wrong methods, plus a JSON 404 for unknown /api/v1/ paths -------
+
+
+def _json_errors(view):
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if response.status_code == 405 and not response.get("Content-Type", "").startswith(
+            "application/json"
+        ):
+            allow = response.get("Allow", "")
+            response = error_response(405, f"Method {request.method} is not allowed here.")
+            if allow:
+                response["Allow"] = allow
+        return response
+
+    wrapped.csrf_exempt = True
+    return wrapped
+
+
+def api_not_found(request, rest: str = ""):
+    return error_response(404, "There is no API endpoint at this address.")
+
+
+api_not_found.csrf_exempt = True
+
+
+def api_urls():
+    patterns, app_name, namespace = api.urls
+    for pattern in patterns:
+        pattern.callback = _json_errors(pattern.callback)
+    return patterns, app_name, namespace

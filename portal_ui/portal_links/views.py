@@ -1,0 +1,230 @@
+"""Staff screens: portal links (list, create, edit, lifecycle, access log, preview) and API keys."""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from portal_ui.accounts.permissions import admin_required, dispatcher_required, viewer_required
+from portal_ui.portal_links import customer, selectors, services
+from portal_ui.portal_links.forms import PERMISSION_LABELS, ApiKeyForm, LinkFilterForm, PortalLinkForm
+from portal_ui.portal_links.models import ApiKey, LinkType, PortalLink
+
+REVEAL_KEY = "portal_links.reveal"
+# A link made in one step from a work order page: the link alone opens it, it shows status and
+# schedule only, and it ends after this many days.
+ONE_STEP_DAYS = 30
+
+
+def _reveal(request, kind: str, pk, secret: str) -> None:
+    """Keep a URL or key for the very next page only (shown once)."""
+    request.session[REVEAL_KEY] = {"kind": kind, "pk": str(pk), "secret": secret}
+
+
+def _take_reveal(request, kind: str, pk) -> str | None:
+    reveal = request.session.get(REVEAL_KEY)
+    if reveal and reveal.get("kind") == kind and reveal.get("pk") == str(pk):
+        del request.session[REVEAL_KEY]
+        return reveal["secret"]
+    return None
+
+
+@viewer_required
+@require_GET
+def portal_links(request):
+    form = LinkFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    active = {"yes": True, "no": False}.get(filters.get("is_active") or "")
+    links = selectors.portal_link_list(
+        workorder=(filters.get("workorder") or "").strip() or None,
+        link_type=filters.get("link_type") or None,
+        is_active=active,
+        company_namespace=[filters["namespace"].strip()] if filters.get("namespace", "").strip() else None,
+    )
+    page = Paginator(links, 25).get_page(request.GET.get("page"))
+    query = QueryDict(mutable=True)
+    query.update({k: v for k, v in request.GET.items() if k != "page"})
+    context = {"form": form, "page": page, "query": query.urlencode()}
+    template = "portal_links/list.html#results" if request.htmx else "portal_links/list.html"
+    return render(request, template, context)
+
+
+@dispatcher_required
+@require_http_methods(["GET", "POST"])
+def portal_link_new(request):
+    workorder = (request.GET.get("workorder") or "").strip()
+    if request.method == "POST" and "link_type" not in request.POST:
+        # One step from a work order page: sensible defaults, no form.
+        workorder = (request.POST.get("workorder") or workorder).strip()
+        try:
+            issued = services.portal_link_create(
+                workorder=workorder,
+                link_type=LinkType.PUBLIC,
+                expiry_date=timezone.now() + timedelta(days=ONE_STEP_DAYS),
+                created_by=request.user,
+            )
+        except services.PortalLinkInvalid as exc:
+            messages.error(request, f"No link was created: {exc.message}")
+            return redirect("portal_links")
+        return _created(request, issued)
+    form = PortalLinkForm(
+        request.POST or None, initial={"workorder": workorder, "link_type": LinkType.PUBLIC}
+    )
+    if request.method == "POST" and form.is_valid():
+        payload = form.cleaned_data["payload"]
+        try:
+            issued = services.portal_link_create(**payload, created_by=request.user)
+        except services.PortalLinkInvalid as exc:
+            form.add_service_errors(exc.fields)
+        else:
+            return _created(request, issued)
+    return render(
+        request, "portal_links/form.html", {"form": form, "link": None}, status=400 if form.errors else 200
+    )
+
+
+def _created(request, issued: services.IssuedLink):
+    _reveal(request, "link", issued.link.pk, issued.url)
+    messages.success(request, "Portal link created. Copy the URL now: it is shown only once.")
+    return redirect("portal_link_detail", pk=issued.link.pk)
+
+
+@viewer_required
+@require_GET
+def portal_link_detail(request, pk: str):
+    link = get_object_or_404(PortalLink, pk=pk)
+    permissions = selectors.link_permissions(link)
+    context = {
+        "link": link,
+        "new_url": _take_reveal(request, "link", link.pk),
+        "log": selectors.access_log_for(link_id=link.pk),
+        "shown": [label for name, label in PERMISSION_LABELS.items() if permissions[name]],
+    }
+    return render(request, "portal_links/detail.html", context)
+
+
+@dispatcher_required
+@require_http_methods(["GET", "POST"])
+def portal_link_edit(request, pk: str):
+    link = get_object_or_404(PortalLink, pk=pk)
+    form = PortalLinkForm(request.POST or None, link=link)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.portal_link_update(link=link, changes=form.cleaned_data["payload"])
+        except services.PortalLinkInvalid as exc:
+            form.add_service_errors(exc.fields)
+        else:
+            messages.success(request, "Portal link saved.")
+            return redirect("portal_link_detail", pk=link.pk)
+    return render(
+        request, "portal_links/form.html", {"form": form, "link": link}, status=400 if form.errors else 200
+    )
+
+
+@dispatcher_required
+@require_POST
+def portal_link_activate(request, pk: str):
+    services.portal_link_activate(link=get_object_or_404(PortalLink, pk=pk))
+    messages.success(request, "Portal link activated.")
+    return redirect("portal_link_detail", pk=pk)
+
+
+@dispatcher_required
+@require_POST
+def portal_link_deactivate(request, pk: str):
+    services.portal_link_deactivate(link=get_object_or_404(PortalLink, pk=pk))
+    messages.success(request, "Portal link deactivated: its URL no longer opens.")
+    return redirect("portal_link_detail", pk=pk)
+
+
+@dispatcher_required
+@require_POST
+def portal_link_regenerate(request, pk: str):
+    issued = services.portal_link_regenerate(link=get_object_or_404(PortalLink, pk=pk))
+    _reveal(request, "link", issued.link.pk, issued.url)
+    messages.success(request, "New URL made; the old one and every session opened with it stopped working.")
+    return redirect("portal_link_detail", pk=pk)
+
+
+@dispatcher_required
+@require_POST
+def portal_link_delete(request, pk: str):
+    link = get_object_or_404(PortalLink, pk=pk)
+    workorder = link.workorder
+    services.portal_link_delete(link=link)
+    messages.success(request, f"Portal link for work order {workorder} deleted.")
+    return redirect("portal_links")
+
+
+# --- preview as the customer --------------------------------------------------------------------------
+
+
+def _preview_headers(response):
+    response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@viewer_required
+@require_GET
+def portal_link_preview(request, pk: str):
+    """The customer page of the link as it is now, without the gate and without counting a view."""
+    link = get_object_or_404(PortalLink, pk=pk)
+    context = customer.page_context(request, link, "", preview=True)
+    return _preview_headers(customer.render_page(request, link, context))
+
+
+@viewer_required
+@require_GET
+def portal_link_preview_file(request, pk: str, kind: str, file_id: int):
+    link = get_object_or_404(PortalLink, pk=pk)
+    return _preview_headers(customer.stream_file(request, link, kind, file_id, log=False))
+
+
+@viewer_required
+@require_GET
+def portal_link_preview_brand(request, pk: str):
+    return customer.brand_stylesheet(get_object_or_404(PortalLink, pk=pk))
+
+
+# --- API keys -------------------------------------------------------------------------------------------
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def api_keys(request):
+    form = ApiKeyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            issued = services.api_key_create(
+                name=form.cleaned_data["name"],
+                namespaces=form.cleaned_data["namespaces"],
+                created_by=request.user,
+            )
+        except services.PortalLinkInvalid as exc:
+            for name, errors in exc.fields.items():
+                for error in errors:
+                    form.add_error(name if name in form.fields else None, error)
+        else:
+            _reveal(request, "api_key", issued.api_key.pk, issued.key)
+            messages.success(request, "API key created. Copy it now: it is shown only once.")
+            return redirect("api_keys")
+    reveal = request.session.get(REVEAL_KEY) or {}
+    new_key = None
+    if reveal.get("kind") == "api_key":
+        new_key = _take_reveal(request, "api_key", reveal.get("pk"))
+    context = {"form": form, "keys": ApiKey.objects.select_related("created_by"), "new_key": new_key}
+    return render(request, "portal_links/api_keys.html", context, status=400 if form.errors else 200)
+
+
+@admin_required
+@require_POST
+def api_key_revoke(request, pk: int):
+    api_key = get_object_or_404(ApiKey, pk=pk)
+    services.api_key_revoke(api_key=api_key, revoked_by=request.user)
+    messages.success(request, f"API key “{api_key.name}” revoked.")
+    return redirect("api_keys")

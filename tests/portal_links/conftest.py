@@ -1,0 +1,172 @@
+"""Fixtures for portal link tests: API keys, links, and a fake upstream for the customer page."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import SimpleNamespace
+
+import pytest
+from django.core.cache import cache
+
+from portal_ui.portal_links import services
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # Rate-limit counters live in the cache; each test starts with none.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def api_key(db):
+    return services.api_key_create(name="Acme integration", namespaces=["acme"])
+
+
+@pytest.fixture
+def other_key(db):
+    return services.api_key_create(name="Globex integration", namespaces=["globex"])
+
+
+class ApiClient:
+    """Django test client speaking JSON with an X-API-Key header."""
+
+    def __init__(self, client, key: str | None):
+        self.client = client
+        self.headers = {"X-API-Key": key} if key else {}
+
+    def _send(self, method, path, body=None, **kwargs):
+        import json
+
+        kwargs.setdefault("headers", {}).update(self.headers)
+        if body is not None:
+            kwargs["data"] = body if isinstance(body, (str, bytes)) else json.dumps(body)
+            kwargs["content_type"] = "application/json"
+        return getattr(self.client, method)(f"/api/v1{path}", **kwargs)
+
+    def get(self, path, params=None, **kw):
+        if params is not None:
+            kw["data"] = params
+        return self._send("get", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self._send("post", path, body, **kw)
+
+    def put(self, path, body=None, **kw):
+        return self._send("put", path, body, **kw)
+
+    def delete(self, path, **kw):
+        return self._send("delete", path, **kw)
+
+
+@pytest.fixture
+def api(client, api_key):
+    return ApiClient(client, api_key.key)
+
+
+@pytest.fixture
+def other_api(client, other_key):
+    return ApiClient(client, other_key.key)
+
+
+def make_link(**overrides):
+    fields = {"workorder": "1001", "link_type": "public", "company_namespace": ["acme"]}
+    fields.update(overrides)
+    return services.portal_link_create(**fields)
+
+
+@pytest.fixture
+def public_link(db):
+    return make_link()
+
+
+# --- a fake upstream for the customer page -------------------------------------------------------
+
+
+@dataclass
+class FakeRaw:
+    content: bytes
+    filename: str = "file.bin"
+    content_type: str = "application/octet-stream"
+
+    @property
+    def content_length(self):
+        return len(self.content)
+
+    def iter_bytes(self, chunk_size=64 * 1024):
+        yield self.content
+
+    def close(self):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+@dataclass
+class FakeUpstream:
+    """Stands in for the TechLink client: one work order with every section filled in."""
+
+    down: bool = False
+    calls: list = field(default_factory=list)
+
+    def workorder(self, workorder_id):
+        return SimpleNamespace(
+            id=workorder_id,
+            status_code=3,
+            status="Scheduled",
+            summary="Install fibre router",
+            requested_time="early December",
+            scheduled_date=datetime(2026, 12, 3, 9, 0),
+            installer=SimpleNamespace(name="Ivy Installer", phone="555", email="ivy@example.com"),
+            site=SimpleNamespace(name="Harbour Office", address=SimpleNamespace(city="Portland")),
+            notes=[
+                SimpleNamespace(note_id=1, author="Dispatch", content="Gate code is 4711", created_date=None)
+            ],
+            photos=[SimpleNamespace(photo_id=7, note="Rack photo", filename="rack.jpg", created_date=None)],
+            client_documents=[
+                SimpleNamespace(document_id=5, filename="floorplan.pdf", description="Floor plan")
+            ],
+            closeout_documents=[
+                SimpleNamespace(document_id=9, filename="signoff.pdf", description="Sign-off")
+            ],
+            questions=[
+                SimpleNamespace(
+                    question_id=2,
+                    question="Cable tested?",
+                    answer="Yes, all ports",
+                    sort_order=1,
+                    is_answered=True,
+                )
+            ],
+        )
+
+    def workorder_get(self, workorder_id, **flags):
+        from portal_ui.integrations.techlink import errors
+
+        self.calls.append(("workorder_get", workorder_id, flags))
+        if self.down:
+            raise errors.TechLinkConnectionError("upstream down")
+        return self.workorder(workorder_id)
+
+    def workorder_photo_raw(self, workorder_id, photo_id):
+        self.calls.append(("photo", workorder_id, photo_id))
+        return FakeRaw(b"\x89PNG-photo", "rack.jpg", "image/jpeg")
+
+    def workorder_document_raw(self, workorder_id, document_id):
+        self.calls.append(("document", workorder_id, document_id))
+        return FakeRaw(b"%PDF-floorplan", "floorplan.pdf", "application/pdf")
+
+    def workorder_closeout_document_raw(self, workorder_id, document_id):
+        self.calls.append(("closeout", workorder_id, document_id))
+        return FakeRaw(b"%PDF-signoff", "signoff.pdf", "application/pdf")
+
+
+@pytest.fixture
+def fake_upstream(monkeypatch):
+    fake = FakeUpstream()
+    monkeypatch.setattr("portal_ui.portal_links.selectors._techlink_client", lambda: fake)
+    return fake
