@@ -70,7 +70,7 @@ class IssuedApiKey:
     key: str = field(repr=False)
 
 
-def customer_url(token: str) -> str:
+def _customer_url(token: str) -> str:
     return f"{settings.SITE_URL.rstrip('/')}/p/{token}/"
 
 
@@ -184,7 +184,7 @@ def portal_link_create(
         created_by_key=api_key.prefix if api_key else "",
     )
     _set_namespaces(link, company_namespace)
-    return IssuedLink(link=link, url=customer_url(token))
+    return IssuedLink(link=link, url=_customer_url(token))
 
 
 UPDATABLE_FIELDS = (
@@ -260,7 +260,7 @@ def portal_link_regenerate(*, link: PortalLink) -> IssuedLink:
     token, link.token_hash = _new_token()
     link.token_version += 1
     link.save(update_fields=["token_hash", "token_version", "updated_at"])
-    return IssuedLink(link=link, url=customer_url(token))
+    return IssuedLink(link=link, url=_customer_url(token))
 
 
 def portal_link_activate(*, link: PortalLink) -> PortalLink:

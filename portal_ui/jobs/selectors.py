@@ -1,0 +1,20 @@
+"""Reads of the upstream-write outbox for the jobs pages."""
+
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+
+from portal_ui.accounts.models import User
+
+from .models import UpstreamWrite, WriteStatus
+
+
+def upstream_write_list(
+    *, status: str = "", mine: bool = False, user: User | None = None, page: int = 1, per_page: int = 25
+) -> Page:
+    """Writes newest first, optionally only one status and/or only those the given staff member made."""
+    writes: QuerySet[UpstreamWrite] = UpstreamWrite.objects.select_related("created_by")
+    if status in WriteStatus.values:
+        writes = writes.filter(status=status)
+    if mine and user is not None:
+        writes = writes.filter(created_by=user)
+    return Paginator(writes.order_by("-id"), per_page).get_page(page)

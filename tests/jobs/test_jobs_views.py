@@ -1,0 +1,146 @@
+"""The /jobs/ pages: list with filters and paging, live status partial, retry button by role."""
+
+import pytest
+
+from portal_ui.jobs.models import UpstreamWrite
+
+pytestmark = pytest.mark.django_db
+
+
+def make_write(user=None, **fields) -> UpstreamWrite:
+    values = {"kind": "workorder_note_add", "payload": {"workorder_id": 42, "note": "Gate code 1234"},
+              "created_by": user, "actor_label": "" if user else "Customer via portal link"}  # fmt: skip
+    values.update(fields)
+    return UpstreamWrite.objects.create(**values)
+
+
+def test_it_lists_writes_for_viewers(viewer_client, dispatcher):
+    make_write(dispatcher)
+    make_write(None, status="failed", error="Work order #42 not found")
+
+    response = viewer_client.get("/jobs/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.count("Add note to work order #42") == 2
+    assert "Work order #42 not found" in body
+    assert "Customer via portal link" in body
+    assert "<html" in body
+
+
+def test_it_filters_by_status_and_mine(dispatcher_client, dispatcher, viewer):
+    make_write(dispatcher, status="failed", payload={"workorder_id": 1, "note": "a"})
+    make_write(viewer, status="failed", payload={"workorder_id": 2, "note": "b"})
+    make_write(dispatcher, status="done", payload={"workorder_id": 3, "note": "c"})
+
+    body = dispatcher_client.get("/jobs/", {"status": "failed", "mine": "1"}).content.decode()
+    assert "work order #1" in body
+    assert "work order #2" not in body
+    assert "work order #3" not in body
+
+
+def test_it_answers_htmx_with_the_rows_only(viewer_client, dispatcher):
+    make_write(dispatcher)
+    response = viewer_client.get("/jobs/", {"status": "queued"}, headers={"HX-Request": "true"})
+    body = response.content.decode()
+    assert body.lstrip().startswith('<div id="rows"')
+    assert "Add note to work order #42" in body
+    assert "<html" not in body
+
+
+def test_it_refreshes_the_rows_while_writes_are_pending(viewer_client, dispatcher):
+    write = make_write(dispatcher)
+    pending = viewer_client.get("/jobs/", {"status": "queued"}).content.decode()
+    assert 'hx-get="/jobs/?status=queued&amp;page=1" hx-trigger="every 5s"' in pending
+
+    UpstreamWrite.objects.filter(pk=write.pk).update(status="done")
+    settled = viewer_client.get("/jobs/").content.decode()
+    assert "every 5s" not in settled
+
+
+def test_it_pages_the_list(viewer_client, dispatcher):
+    for number in range(30):
+        make_write(dispatcher, payload={"workorder_id": 1000 + number, "note": "n"})
+    first = viewer_client.get("/jobs/").content.decode()
+    second = viewer_client.get("/jobs/", {"page": 2}).content.decode()
+    assert "work order #1029" in first and "work order #1000" not in first
+    assert "work order #1000" in second and "work order #1029" not in second
+    assert "Page 2 of 2" in second
+
+
+def test_it_needs_a_login(client):
+    response = client.get("/jobs/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
+
+
+def test_it_shows_one_write_with_a_polling_status(viewer_client, dispatcher):
+    write = make_write(dispatcher)
+    response = viewer_client.get(f"/jobs/{write.pk}/")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert f'hx-get="/jobs/{write.pk}/"' in body
+    assert 'hx-trigger="every 2s"' in body
+    assert f'href="/jobs/{write.pk}/"' in body
+    assert "Gate code 1234" in body  # what was sent
+
+
+def test_it_answers_htmx_polling_with_the_status_partial(viewer_client, dispatcher):
+    write = make_write(dispatcher, status="done", result={"workorder_id": 42}, result_url="/workorders/42/")
+    response = viewer_client.get(f"/jobs/{write.pk}/", headers={"HX-Request": "true"})
+    body = response.content.decode()
+    assert body.lstrip().startswith(f'<div class="write-status" id="write-{write.pk}"')
+    assert 'href="/workorders/42/"' in body
+    assert "every 2s" not in body  # final: polling stops
+    assert "<html" not in body
+
+
+def test_it_shows_the_upstream_message_and_retry_to_dispatchers_only(client, dispatcher, viewer):
+    write = make_write(dispatcher, status="failed", error="Invalid ZIP code")
+    client.force_login(dispatcher)
+    dispatcher_body = client.get(f"/jobs/{write.pk}/").content.decode()
+    client.force_login(viewer)
+    viewer_body = client.get(f"/jobs/{write.pk}/").content.decode()
+    assert "Invalid ZIP code" in dispatcher_body and "Invalid ZIP code" in viewer_body
+    assert f'action="/jobs/{write.pk}/retry/"' in dispatcher_body
+    assert "/retry/" not in viewer_body
+
+
+def test_it_lets_a_dispatcher_retry(dispatcher_client, dispatcher, django_capture_on_commit_callbacks):
+    write = make_write(dispatcher, status="failed", error="TechLink is down", attempts=6)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = dispatcher_client.post(f"/jobs/{write.pk}/retry/")
+    assert response.status_code == 302
+    write.refresh_from_db()
+    assert (write.status, write.attempts) == ("queued", 0)
+    assert len(callbacks) == 1  # the task is queued once the retry commits
+
+
+def test_it_retries_over_htmx_with_the_status_partial(
+    dispatcher_client, dispatcher, django_capture_on_commit_callbacks
+):
+    write = make_write(dispatcher, status="failed", error="TechLink is down")
+    with django_capture_on_commit_callbacks(execute=False):
+        response = dispatcher_client.post(f"/jobs/{write.pk}/retry/", headers={"HX-Request": "true"})
+    body = response.content.decode()
+    assert 'data-status="queued"' in body
+    assert 'hx-trigger="every 2s"' in body
+
+
+def test_it_refuses_retry_to_viewers(viewer_client, dispatcher):
+    write = make_write(dispatcher, status="failed", error="TechLink is down")
+    assert viewer_client.post(f"/jobs/{write.pk}/retry/").status_code == 403
+    write.refresh_from_db()
+    assert write.status == "failed"
+
+
+def test_it_refuses_to_retry_a_write_that_did_not_fail(dispatcher_client, dispatcher):
+    write = make_write(dispatcher, status="done")
+    response = dispatcher_client.post(f"/jobs/{write.pk}/retry/", follow=True)
+    assert "Only a failed write can be retried" in response.content.decode()
+    write.refresh_from_db()
+    assert write.status == "done"
+
+
+def test_it_refuses_get_on_retry(dispatcher_client, dispatcher):
+    write = make_write(dispatcher, status="failed")
+    assert dispatcher_client.get(f"/jobs/{write.pk}/retry/").status_code == 405
