@@ -32,6 +32,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from portal_ui.accounts.models import User
 from portal_ui.core.upstream import techlink_client
 from portal_ui.integrations.techlink import errors
+from portal_ui.mirror import tasks as mirror_tasks
 
 from . import operations
 from .models import UpstreamWrite, WriteKind, WriteStatus
@@ -530,6 +531,18 @@ def _finish_done(write: UpstreamWrite, result: dict) -> None:
         storage = write.file.storage
         UpstreamWrite.objects.filter(pk=write.pk).update(file="")
         transaction.on_commit(lambda: storage.delete(name))
+    transaction.on_commit(lambda: _refresh_read_model(result))
+
+
+def _refresh_read_model(result: dict) -> None:
+    """Queue a refresh of the read model's copy of what the write changed, so lists show it at once."""
+    try:
+        if result.get("workorder_id"):
+            mirror_tasks.mirror_workorder_refresh_task.delay(int(result["workorder_id"]))
+        elif result.get("site_id"):
+            mirror_tasks.mirror_site_refresh_task.delay(int(result["site_id"]))
+    except Exception:  # the write is done; a missed refresh is caught up by the periodic sync
+        logger.warning("Could not queue a read model refresh after a write", exc_info=True)
 
 
 def _finish_failed(write: UpstreamWrite, message: str, *, in_doubt: bool) -> None:
