@@ -83,7 +83,7 @@ def queued_grace_seconds() -> float:
     return float(_setting("JOBS_QUEUED_GRACE_SECONDS", 300))
 
 
-def backoff_seconds(attempt: int) -> float:
+def _backoff_seconds(attempt: int) -> float:
     """Exponential backoff with jitter: base * 2^(attempt-1), capped, then 50-100% of that."""
     base = float(_setting("JOBS_RETRY_BACKOFF_SECONDS", 2.0))
     cap = float(_setting("JOBS_RETRY_BACKOFF_MAX_SECONDS", 300.0))
@@ -565,7 +565,7 @@ def _retry_or_fail(write: UpstreamWrite, message: str, *, in_doubt: bool) -> Non
             in_doubt=in_doubt,
         )
         return
-    delay = backoff_seconds(write.attempts)
+    delay = _backoff_seconds(write.attempts)
     now = timezone.now()
     if _transition(
         write,

@@ -1,6 +1,7 @@
 """Test settings: SQLite in memory by default, real PostgreSQL when DATABASE_URL says so (CI)."""
 
 import os
+import tempfile
 
 from .base import *  # noqa: F403
 from .base import env
@@ -9,7 +10,16 @@ SECRET_KEY = "test-only-key-0123456789abcdef0123456789abcdef0123456789"
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 if "DATABASE_URL" not in os.environ:
-    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+    # A file per test process, not ":memory:": the browser tests' live server answers requests in several
+    # threads, and each needs its own connection.
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": "unused-outside-tests.sqlite3",
+            "TEST": {"NAME": os.path.join(tempfile.gettempdir(), f"techlink-dispatch-test-{os.getpid()}.sqlite3")},
+            "OPTIONS": {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;"},
+        }
+    }
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -1,0 +1,50 @@
+"""Small display helpers for the staff pages."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django import template
+
+from portal_ui.dispatch.selectors import site_zone
+
+register = template.Library()
+
+_BADGES = {90: "ok", 80: "ok", 70: "warn", 60: "warn", 95: "bad", 99: "bad"}
+
+
+@register.filter
+def sitetime(value: datetime | None, zone: ZoneInfo | str | None = None) -> str:
+    """A date/time as the site sees it, e.g. "2026-11-23 15:00 CST".
+
+    Aware values (created dates carrying a zone) are converted into the site's zone; naive values
+    (scheduled dates) are already site-local and only get the zone's abbreviation.
+    """
+    if not isinstance(value, datetime):
+        return ""
+    tz = zone if isinstance(zone, ZoneInfo) else site_zone(zone)
+    if tz is None:
+        return value.strftime("%Y-%m-%d %H:%M %Z").strip()
+    local = value.astimezone(tz) if value.tzinfo else value.replace(tzinfo=tz)
+    return local.strftime("%Y-%m-%d %H:%M %Z").strip()
+
+
+@register.filter
+def status_badge(code: int | None) -> str:
+    """CSS badge class for a work order status code."""
+    return _BADGES.get(code or 0, "")
+
+
+@register.filter
+def get_item(mapping: dict, key):
+    """``{{ names|get_item:wo.project_id }}``"""
+    try:
+        return mapping.get(key, "")
+    except AttributeError:
+        return ""
+
+
+@register.filter
+def http_url(value: str) -> str:
+    """The address if it is a plain http(s) link, else empty (upstream text never becomes a script link)."""
+    text = (value or "").strip()
+    return text if text.lower().startswith(("http://", "https://")) else ""
