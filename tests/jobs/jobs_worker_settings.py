@@ -16,6 +16,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": _folder,
         "data_folder_out": _folder,
+        "control_folder": _folder + "_control",
         "store_processed": False,
         "polling_interval": 0.1,
     }

@@ -109,7 +109,12 @@ def broker(request, tmp_path):
     else:
         folder = tmp_path / "broker"
         folder.mkdir()
-        options = {"data_folder_in": str(folder), "data_folder_out": str(folder), "store_processed": False}
+        options = {
+            "data_folder_in": str(folder),
+            "data_folder_out": str(folder),
+            "control_folder": str(folder) + "_control",
+            "store_processed": False,
+        }
         env["JOBS_TEST_BROKER_DIR"] = str(folder)
     env["CELERY_BROKER_URL"] = url
     celery_app.conf.update(task_always_eager=False, broker_url=url, broker_transport_options=options)
