@@ -18,7 +18,6 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.cache import cache
-from django.db import transaction
 
 from portal_ui.core.upstream import techlink_client
 from portal_ui.integrations.techlink import errors, types
@@ -106,15 +105,9 @@ def _store_workorder(workorder: types.WorkOrder) -> None:
 
 
 def _store_site(site: types.Site) -> None:
-    """Hand the freshly fetched site to the read model (or queue its refresh); never breaks the page."""
+    """Hand the freshly fetched site to the read model so lists stay fresh; never breaks the page."""
     try:
-        store = getattr(mirror_services, "mirror_site_store", None)
-        if store is not None:
-            store(site=site)
-        else:
-            from portal_ui.mirror.tasks import mirror_site_refresh_task
-
-            transaction.on_commit(partial(mirror_site_refresh_task.delay, site.id))
+        mirror_services.mirror_site_store(site=site)
     except Exception:
         logger.warning("Could not refresh site #%s in the read model", site.id, exc_info=True)
 

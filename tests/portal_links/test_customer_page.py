@@ -498,3 +498,43 @@ def test_it_counts_photos_apart_from_pages(client, fake_upstream, settings):
         assert client.get(f"{path_of(issued)}files/photo/7/").status_code == 200
     assert client.get(path_of(issued)).status_code == 200
     assert client.get(path_of(issued)).status_code == 429
+
+
+# --- forms under Referrer-Policy: no-referrer ----------------------------------------------------------
+
+
+def csrf_form_token(html: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+
+def test_it_accepts_the_gate_form_from_a_browser_that_sends_origin_null(fake_upstream):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    issued = make_link(link_type="secure", access_restrictions={"passcode": "blue-door-42"})
+    gate = browser.get(path_of(issued))
+    assert gate["Referrer-Policy"] == "no-referrer"
+    token = csrf_form_token(gate.content.decode())
+    response = browser.post(
+        path_of(issued), {"action": "passcode", "passcode": "blue-door-42", "csrfmiddlewaretoken": token},
+        HTTP_ORIGIN="null",
+    )
+    assert response.status_code == 302
+    assert "Install fibre router" in browser.get(path_of(issued)).content.decode()
+
+
+@pytest.mark.parametrize(
+    "origin,with_token", [("null", False), ("https://attacker.example", True), ("https://attacker.example", False)]
+)
+def test_it_refuses_forged_gate_posts(fake_upstream, origin, with_token):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    issued = make_link(link_type="secure", access_restrictions={"passcode": "blue-door-42"})
+    token = csrf_form_token(browser.get(path_of(issued)).content.decode())
+    data = {"action": "passcode", "passcode": "blue-door-42"}
+    if with_token:
+        data["csrfmiddlewaretoken"] = token
+    response = browser.post(path_of(issued), data, HTTP_ORIGIN=origin)
+    assert response.status_code == 403
+    assert "Install fibre router" not in browser.get(path_of(issued)).content.decode()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sandbox_helpers import Api, site_fields
+from .sandbox_helpers import Api, site_fields
 
 from techlink_sandbox.testing import RunningSandbox
 

@@ -4,7 +4,7 @@ import time
 
 import pytest
 import requests
-from sandbox_helpers import site_fields, unique
+from .sandbox_helpers import site_fields, unique
 
 from techlink_sandbox.knobs import SEED_READ_LATENCY, SEED_WRITE_LATENCY, KnobError, Knobs
 

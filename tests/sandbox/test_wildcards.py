@@ -1,5 +1,5 @@
 import pytest
-from sandbox_helpers import unique
+from .sandbox_helpers import unique
 
 from techlink_sandbox.matching import wildcard_match
 

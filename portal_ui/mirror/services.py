@@ -1,0 +1,584 @@
+"""Keep the read model in step with TechLink.
+
+Three cycles, all idempotent and safe to repeat:
+
+* ``mirror_sync_new``: list work order and site ids, fetch the details of ids not seen yet, newest first.
+* ``mirror_sync_open``: new ids, then status changes and removals (one id list per status instead of one
+  call per work order), then a budget of open work orders, least recently synced first (every 2 minutes).
+* ``mirror_sync_full``: refresh everything, and remove records that no longer exist upstream (hourly).
+
+Work orders are fetched with ``include_site`` so every call also brings the current state of its site;
+only sites no work order points at are fetched on their own. Details are fetched concurrently with at
+most ``TECHLINK_MAX_WORKERS`` calls in flight, and written in batches with bulk upserts.
+Syncs take a lease on the ``SyncState`` row, so two never run at once (from any process).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from portal_ui.core.upstream import techlink_client
+from portal_ui.integrations.techlink import errors, types
+
+from .models import SiteRecord, SyncState, WorkOrderRecord
+
+logger = logging.getLogger(__name__)
+
+# How many details are fetched (concurrently) before they are written in one transaction.
+BATCH_SIZE = 400
+LEASE_SECONDS = 60 * 60
+_RELATED = (
+    "site",
+    "questions",
+    "tasks",
+    "quotes",
+    "notes",
+    "photos",
+    "client_documents",
+    "closeout_documents",
+)
+
+
+@dataclass
+class SyncReport:
+    kind: str
+    sites_upserted: int = 0
+    workorders_upserted: int = 0
+    sites_deleted: int = 0
+    workorders_deleted: int = 0
+    upstream_calls: int = 0
+    failures: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    skipped: bool = False
+
+    def __str__(self) -> str:
+        if self.skipped:
+            return f"{self.kind}: skipped, another sync is running"
+        return (
+            f"{self.kind}: {self.workorders_upserted} work orders and {self.sites_upserted} sites stored, "
+            f"{self.workorders_deleted} work orders and {self.sites_deleted} sites removed, "
+            f"{self.upstream_calls} upstream calls, {len(self.failures)} failures, {self.seconds:.1f} s"
+        )
+
+
+# -- converting upstream objects to rows ------------------------------------------------------------
+
+
+def _json(obj: object) -> dict:
+    """A JSON-safe dict of a client dataclass (Decimals and dates as strings); ``from_api`` reads it back."""
+    return json.loads(json.dumps(dataclasses.asdict(obj), cls=DjangoJSONEncoder))
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name) if name else ZoneInfo(settings.TIME_ZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(settings.TIME_ZONE)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value if timezone.is_aware(value) else value.replace(tzinfo=ZoneInfo("UTC"))
+
+
+def _site_row(site: types.Site, *, now: datetime, with_raw: bool = True) -> SiteRecord:
+    address = site.address
+    return SiteRecord(
+        id=site.id,
+        name=site.name[:255],
+        siteid=site.siteid[:100],
+        phone=site.phone[:50],
+        fax=site.fax[:50],
+        street=address.street[:255],
+        street2=address.street2[:255],
+        street3=address.street3[:255],
+        city=address.city[:100],
+        state=address.state[:100],
+        stateabbr=address.stateabbr[:10],
+        zip=address.zip[:20],
+        country=address.country[:50],
+        timezone=site.timezone[:64],
+        latitude=address.latitude,
+        longitude=address.longitude,
+        contact1_name=site.contact1.name[:255],
+        contact1_phone=site.contact1.phone[:50],
+        contact1_email=site.contact1.email[:255],
+        contact2_name=site.contact2.name[:255],
+        contact2_phone=site.contact2.phone[:50],
+        contact2_email=site.contact2.email[:255],
+        last_modified=_aware(site.last_modified),
+        raw=_json(site) if with_raw else {},
+        synced_at=now,
+    )
+
+
+def _workorder_row(wo: types.WorkOrder, *, site: SiteRecord | None, now: datetime) -> WorkOrderRecord:
+    scheduled = wo.scheduled_date
+    if scheduled is not None and timezone.is_aware(scheduled):
+        scheduled = timezone.make_naive(scheduled, _zone(site.timezone if site else ""))
+    zone = _zone(site.timezone if site else "")
+    raw = _json(dataclasses.replace(wo, **{name: None for name in _RELATED}))
+    return WorkOrderRecord(
+        id=wo.id,
+        status=wo.status[:50],
+        status_code=wo.status_code,
+        type=wo.type[:50],
+        site_id=wo.site_id,
+        site_name=site.name if site else "",
+        site_city=site.city if site else "",
+        site_state=site.state if site else "",
+        site_stateabbr=site.stateabbr if site else "",
+        site_timezone=site.timezone if site else "",
+        project_id=wo.project_id,
+        submitter_id=wo.submitter_id,
+        po=wo.po[:100],
+        client_reference=wo.client_reference[:255],
+        summary=wo.summary[:500],
+        description=wo.description,
+        requested_time=wo.requested_time[:100],
+        scheduled_date=scheduled.strftime("%Y-%m-%d %H:%M:%S") if scheduled else None,
+        install_date=scheduled.date() if scheduled else None,
+        scheduled_at=scheduled.replace(tzinfo=zone) if scheduled else None,
+        installer_name=wo.installer.name[:255],
+        installer_phone=wo.installer.phone[:50],
+        installer_email=wo.installer.email[:255],
+        planned_tech_name=wo.planned_tech.name[:255],
+        planned_tech_phone=wo.planned_tech.phone[:50],
+        is_assigned=wo.is_assigned,
+        url=wo.url[:500],
+        created_date=_aware(wo.created_date),
+        last_modified=_aware(wo.last_modified),
+        raw=raw,
+        synced_at=now,
+    )
+
+
+_SITE_FIELDS = [f.name for f in SiteRecord._meta.concrete_fields if not f.primary_key]
+_WO_FIELDS = [f.attname for f in WorkOrderRecord._meta.concrete_fields if not f.primary_key]
+
+
+def _upsert_sites(rows: Sequence[SiteRecord]) -> None:
+    if rows:
+        SiteRecord.objects.bulk_create(
+            rows, batch_size=500, update_conflicts=True, unique_fields=["id"], update_fields=_SITE_FIELDS
+        )
+
+
+def _upsert_workorders(rows: Sequence[WorkOrderRecord]) -> None:
+    if rows:
+        WorkOrderRecord.objects.bulk_create(
+            rows, batch_size=500, update_conflicts=True, unique_fields=["id"], update_fields=_WO_FIELDS
+        )
+
+
+def _store_workorders(
+    workorders: Iterable[types.WorkOrder],
+    *,
+    sites: Iterable[types.Site] = (),
+    stored_sites: set[int] | None = None,
+) -> None:
+    """Upsert work orders (and their sites when they came with ``include_site``).
+
+    ``stored_sites``: ids of sites already stored by the running sync; they are not written again
+    (a batch of work orders brings the same sites over and over). Sites written here are added to it.
+    """
+    now = timezone.now()
+    workorders = list(workorders)
+    stored_sites = set() if stored_sites is None else stored_sites
+    site_rows = {s.id: _site_row(s, now=now) for s in sites}
+    for wo in workorders:
+        if wo.site is not None and wo.site.id not in site_rows:
+            site_rows[wo.site.id] = _site_row(wo.site, now=now, with_raw=wo.site.id not in stored_sites)
+    missing = {wo.site_id for wo in workorders if wo.site_id and wo.site_id not in site_rows}
+    known = SiteRecord.objects.in_bulk(missing) if missing else {}
+    rows = [
+        _workorder_row(wo, site=site_rows.get(wo.site_id) or known.get(wo.site_id), now=now)
+        for wo in workorders
+    ]
+    fresh_sites = {i: row for i, row in site_rows.items() if i not in stored_sites}
+    with transaction.atomic():
+        moved = _changed_sites(fresh_sites)
+        _upsert_sites(list(fresh_sites.values()))
+        _upsert_workorders(rows)
+        for site in moved:
+            _denormalize_site(site)
+    stored_sites.update(fresh_sites)
+
+
+_DENORMALIZED = ("name", "city", "state", "stateabbr", "timezone")
+
+
+def _changed_sites(rows: dict[int, SiteRecord]) -> list[SiteRecord]:
+    """Sites whose copied fields differ from the stored ones (or that are new), before they are stored."""
+    if not rows:
+        return []
+    stored = {
+        site_id: tuple(values)
+        for site_id, *values in SiteRecord.objects.filter(pk__in=list(rows)).values_list("id", *_DENORMALIZED)
+    }
+    return [
+        row for row in rows.values() if stored.get(row.id) != tuple(getattr(row, f) for f in _DENORMALIZED)
+    ]
+
+
+def _store_sites(sites: Iterable[types.Site]) -> None:
+    """Upsert sites and copy their name/city/state/zone onto their work orders."""
+    now = timezone.now()
+    rows = [_site_row(s, now=now) for s in sites]
+    with transaction.atomic():
+        _upsert_sites(rows)
+        for row in rows:
+            _denormalize_site(row)
+
+
+def _denormalize_site(row: SiteRecord) -> None:
+    """Copy a changed site's name/place/zone onto its work orders (recomputing ``scheduled_at``)."""
+    stale = WorkOrderRecord.objects.filter(site_id=row.id).exclude(
+        site_name=row.name,
+        site_city=row.city,
+        site_state=row.state,
+        site_stateabbr=row.stateabbr,
+        site_timezone=row.timezone,
+    )
+    changed = list(stale.only("id", "scheduled_date"))
+    if not changed:
+        return
+    zone = _zone(row.timezone)
+    for wo in changed:
+        wo.site_name, wo.site_city, wo.site_state = row.name, row.city, row.state
+        wo.site_stateabbr, wo.site_timezone = row.stateabbr, row.timezone
+        local = wo.scheduled_local
+        wo.scheduled_at = local.replace(tzinfo=zone) if local else None
+    WorkOrderRecord.objects.bulk_update(
+        changed,
+        ["site_name", "site_city", "site_state", "site_stateabbr", "site_timezone", "scheduled_at"],
+        batch_size=500,
+    )
+
+
+# -- single records (staff opened one, or a write just succeeded) -------------------------------------
+
+
+def mirror_workorder_store(*, workorder: types.WorkOrder) -> None:
+    """Store a work order the caller already fetched (e.g. the detail page's ``include_all`` answer)."""
+    _store_workorders([workorder])
+
+
+def mirror_site_store(*, site: types.Site) -> None:
+    """Store a site the caller already fetched (e.g. the site page's answer)."""
+    _store_sites([site])
+
+
+def mirror_workorder_refresh(*, workorder_id: int) -> WorkOrderRecord | None:
+    """Fetch one work order (with its site) and store it; remove it locally when upstream says 404.
+
+    Returns the stored record, or None when the work order no longer exists upstream.
+    Other upstream errors propagate (the local record is kept as it was).
+    """
+    try:
+        wo = techlink_client().workorder_get(workorder_id, include_site=True)
+    except errors.TechLinkNotFound:
+        WorkOrderRecord.objects.filter(pk=workorder_id).delete()
+        return None
+    _store_workorders([wo])
+    return WorkOrderRecord.objects.get(pk=wo.id)
+
+
+def mirror_site_refresh(*, site_id: int) -> SiteRecord | None:
+    """Fetch one site and store it; remove it locally when upstream says 404. Returns the record or None."""
+    try:
+        site = techlink_client().site_get(site_id)
+    except errors.TechLinkNotFound:
+        SiteRecord.objects.filter(pk=site_id).delete()
+        return None
+    _store_sites([site])
+    return SiteRecord.objects.get(pk=site.id)
+
+
+def mirror_sync_request(*, full: bool = False) -> None:
+    """Queue a sync now: new records and open work orders, or everything when ``full``."""
+    from . import tasks
+
+    transaction.on_commit((tasks.mirror_sync_full_task if full else tasks.mirror_sync_recent_task).delay)
+
+
+# -- leases ---------------------------------------------------------------------------------------
+
+
+def _acquire(holder: str, seconds: int = LEASE_SECONDS) -> bool:
+    SyncState.get()
+    now = timezone.now()
+    taken = (
+        SyncState.objects.filter(pk=1)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .update(lease_until=now + timedelta(seconds=seconds), lease_holder=holder)
+    )
+    return taken == 1
+
+
+def _renew() -> None:
+    """Keep the running sync's lease alive (a first sync of a large account can outlast it)."""
+    SyncState.objects.filter(pk=1).exclude(lease_holder="").update(
+        lease_until=timezone.now() + timedelta(seconds=LEASE_SECONDS)
+    )
+
+
+def _release(holder: str) -> None:
+    SyncState.objects.filter(pk=1, lease_holder=holder).update(lease_until=None, lease_holder="")
+
+
+def _record_error(message: str) -> None:
+    logger.warning("Read model sync: %s", message)
+    SyncState.objects.filter(pk=1).update(last_error=message[:2000], last_error_at=timezone.now())
+
+
+def _update_counts(**fields: object) -> None:
+    SyncState.objects.filter(pk=1).update(
+        site_count=SiteRecord.objects.count(), workorder_count=WorkOrderRecord.objects.count(), **fields
+    )
+
+
+# -- fetching in batches --------------------------------------------------------------------------
+
+
+def _max_workers() -> int:
+    return max(1, min(techlink_client().max_workers, settings.TECHLINK_MAX_WORKERS))
+
+
+def _fetch_stream[T](
+    fetch: Callable[[int], T], ids: Sequence[int]
+) -> Iterator[list[tuple[int, T | Exception]]]:
+    """Fetch ``ids`` with at most ``TECHLINK_MAX_WORKERS`` calls in flight; yields results in batches, in order.
+
+    Calls keep running while the caller stores a batch (a bounded window of calls is queued ahead),
+    so writing to the database does not leave upstream capacity unused.
+    """
+    workers = _max_workers()
+    window = workers * 4
+
+    def call(item: int) -> T | Exception:
+        try:
+            return fetch(item)
+        except Exception as exc:  # noqa: BLE001 - handed back per record
+            return exc
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mirror-sync") as pool:
+        pending: deque[tuple[int, Future]] = deque()
+        batch: list[tuple[int, T | Exception]] = []
+        for item in ids:
+            pending.append((item, pool.submit(call, item)))
+            if len(pending) >= window:
+                done_item, future = pending.popleft()
+                batch.append((done_item, future.result()))
+                if len(batch) >= BATCH_SIZE:
+                    yield batch
+                    batch = []
+        while pending:
+            done_item, future = pending.popleft()
+            batch.append((done_item, future.result()))
+        if batch:
+            yield batch
+
+
+def _fetch_workorders(ids: Sequence[int], report: SyncReport) -> set[int]:
+    """Fetch and store work orders (with their sites) in batches; returns the site ids that came along."""
+    client = techlink_client()
+    seen_sites: set[int] = set()
+    stored_sites: set[int] = set()
+    for batch in _fetch_stream(lambda wo_id: client.workorder_get(wo_id, include_site=True), ids):
+        report.upstream_calls += len(batch)
+        found, gone = [], []
+        for wo_id, result in batch:
+            if isinstance(result, errors.TechLinkNotFound):
+                gone.append(wo_id)
+            elif isinstance(result, Exception):
+                report.failures.append(f"Work order #{wo_id}: {result}")
+            else:
+                found.append(result)
+                if result.site is not None:
+                    seen_sites.add(result.site.id)
+        _store_workorders(found, stored_sites=stored_sites)
+        _renew()
+        if gone:
+            WorkOrderRecord.objects.filter(pk__in=gone).delete()
+        report.workorders_upserted += len(found)
+        report.workorders_deleted += len(gone)
+    return seen_sites
+
+
+def _fetch_sites(ids: Sequence[int], report: SyncReport) -> None:
+    client = techlink_client()
+    for batch in _fetch_stream(client.site_get, ids):
+        report.upstream_calls += len(batch)
+        found, gone = [], []
+        for site_id, result in batch:
+            if isinstance(result, errors.TechLinkNotFound):
+                gone.append(site_id)
+            elif isinstance(result, Exception):
+                report.failures.append(f"Site #{site_id}: {result}")
+            else:
+                found.append(result)
+        _store_sites(found)
+        _renew()
+        if gone:
+            SiteRecord.objects.filter(pk__in=gone).delete()
+        report.sites_upserted += len(found)
+        report.sites_deleted += len(gone)
+
+
+def _finish(report: SyncReport, started: float) -> SyncReport:
+    report.seconds = time.monotonic() - started
+    if report.failures:
+        more = f" (and {len(report.failures) - 1} more)" if len(report.failures) > 1 else ""
+        _record_error(f"{report.failures[0]}{more}")
+    logger.info("Read model sync %s", report)
+    return report
+
+
+def _delete_missing(
+    model: type[SiteRecord | WorkOrderRecord], upstream_ids: set[int], *, before: datetime
+) -> int:
+    gone = [
+        i
+        for i in model.objects.filter(synced_at__lt=before).values_list("id", flat=True)
+        if i not in upstream_ids
+    ]
+    for start in range(0, len(gone), 500):
+        model.objects.filter(pk__in=gone[start : start + 500]).delete()
+    return len(gone)
+
+
+# -- the cycles -----------------------------------------------------------------------------------
+
+
+def _sync_new(report: SyncReport) -> None:
+    client = techlink_client()
+    upstream_wo_ids = client.workorder_ids()
+    report.upstream_calls += 1
+    local_wo_ids = set(WorkOrderRecord.objects.values_list("id", flat=True))
+    new_wo_ids = sorted((i for i in upstream_wo_ids if i not in local_wo_ids), reverse=True)
+    seen_sites = _fetch_workorders(new_wo_ids, report)
+
+    upstream_site_ids = client.site_ids()
+    report.upstream_calls += 1
+    local_site_ids = set(SiteRecord.objects.values_list("id", flat=True)) | seen_sites
+    _fetch_sites(sorted((i for i in upstream_site_ids if i not in local_site_ids), reverse=True), report)
+
+
+def mirror_sync_new() -> SyncReport:
+    """Fetch work orders and sites that are not in the read model yet, newest first."""
+    report, started = SyncReport(kind="new"), time.monotonic()
+    if not _acquire("new"):
+        report.skipped = True
+        return report
+    try:
+        _sync_new(report)
+        _update_counts(new_scan_at=timezone.now())
+    except errors.TechLinkError as exc:
+        report.failures.append(f"Listing ids failed: {exc}")
+    finally:
+        _release("new")
+    return _finish(report, started)
+
+
+def _status_changes(report: SyncReport) -> list[int]:
+    """Ids to refetch, found with one id-list call per status instead of one call per work order.
+
+    That is work orders whose upstream status differs from the local one, and local ones no status
+    list mentions (deleted upstream, or moved to a status not seen before): refetching tells which.
+    """
+    client = techlink_client()
+    local = dict(WorkOrderRecord.objects.values_list("id", "status_code"))
+    codes = sorted(set(types.WORKORDER_STATUSES) | {c for c in local.values() if c is not None})
+    changed: list[int] = []
+    listed: set[int] = set()
+    for code in codes:
+        ids = client.workorder_ids(status_code=code)
+        report.upstream_calls += 1
+        listed.update(ids)
+        changed.extend(i for i in ids if i in local and local[i] != code)
+    changed.extend(i for i in local if i not in listed)
+    return sorted(changed, reverse=True)
+
+
+def mirror_sync_open(*, budget: int | None = None) -> SyncReport:
+    """Pick up new records and status changes, then refresh open work orders, least recently synced first.
+
+    At most ``budget`` (default ``MIRROR_OPEN_REFRESH_BUDGET``) open work orders are refreshed per run, so a
+    run stays short however many are open; the next runs carry on where this one stopped.
+    """
+    report, started = SyncReport(kind="open"), time.monotonic()
+    if budget is None:
+        budget = getattr(settings, "MIRROR_OPEN_REFRESH_BUDGET", 500)
+    if not _acquire("open"):
+        report.skipped = True
+        return report
+    try:
+        _sync_new(report)
+        now = timezone.now()
+        SyncState.objects.filter(pk=1).update(new_scan_at=now)
+        changed = _status_changes(report)
+        _fetch_workorders(changed, report)
+        stale_ids = list(
+            WorkOrderRecord.objects.filter(status_code__in=types.OPEN_STATUS_CODES, synced_at__lt=now)
+            .order_by("synced_at", "-id")
+            .values_list("id", flat=True)[: max(budget - len(changed), 0)]
+        )
+        _fetch_workorders(stale_ids, report)
+        _update_counts(open_refresh_at=now)
+    except errors.TechLinkError as exc:
+        report.failures.append(f"Listing ids failed: {exc}")
+    finally:
+        _release("open")
+    return _finish(report, started)
+
+
+def mirror_sync_full() -> SyncReport:
+    """Refresh every work order and site, newest first, and remove what upstream no longer has."""
+    report, started = SyncReport(kind="full"), time.monotonic()
+    if not _acquire("full"):
+        report.skipped = True
+        return report
+    started_at = timezone.now()
+    SyncState.objects.filter(pk=1).update(full_sync_started_at=started_at)
+    try:
+        client = techlink_client()
+        wo_ids = sorted(client.workorder_ids(), reverse=True)
+        site_ids = sorted(client.site_ids(), reverse=True)
+        report.upstream_calls += 2
+        seen_sites = _fetch_workorders(wo_ids, report)
+        _fetch_sites([i for i in site_ids if i not in seen_sites], report)
+        # Whatever upstream did not list any more is gone (created since the listing: kept).
+        report.workorders_deleted += _delete_missing(WorkOrderRecord, set(wo_ids), before=started_at)
+        report.sites_deleted += _delete_missing(SiteRecord, set(site_ids), before=started_at)
+        finished = timezone.now()
+        _update_counts(
+            full_sync_finished_at=finished,
+            new_scan_at=finished,
+            open_refresh_at=finished,
+            last_full_sync_seconds=time.monotonic() - started,
+            last_full_sync_calls=report.upstream_calls,
+        )
+        if not report.failures:
+            SyncState.objects.filter(pk=1).update(last_error="")
+    except errors.TechLinkError as exc:
+        report.failures.append(f"Listing ids failed: {exc}")
+    finally:
+        _release("full")
+    return _finish(report, started)
