@@ -159,20 +159,14 @@ TECHLINK_READ_TIMEOUT = env.float("TECHLINK_READ_TIMEOUT", default=20.0)
 TECHLINK_MAX_RETRIES = env.int("TECHLINK_MAX_RETRIES", default=3)
 TECHLINK_MAX_WORKERS = env.int("TECHLINK_MAX_WORKERS", default=8)
 
-# Celery. The embedded default is kombu's filesystem transport (no server); production and CI use Redis.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
+# Celery. The embedded default is kombu's SQLAlchemy transport on a SQLite file (no server to run; messages are
+# written in transactions, so a reader never sees half a message); production and CI use Redis.
+VAR_DIR.mkdir(exist_ok=True)
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=f"sqla+sqlite:///{VAR_DIR / 'broker.sqlite3'}")
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    _broker_dir = VAR_DIR / "broker"
-    for _sub in ("queue", "processed", "control"):
-        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "control_folder": str(_broker_dir / "control"),
-        "data_folder_in": str(_broker_dir / "queue"),
-        "data_folder_out": str(_broker_dir / "queue"),
-        "processed_folder": str(_broker_dir / "processed"),
-        "store_processed": False,
-    }
+if CELERY_BROKER_URL.startswith("sqla+sqlite"):
+    # These options go to SQLAlchemy's create_engine: wait for a busy SQLite file instead of failing.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"connect_args": {"timeout": 30}}
 elif CELERY_BROKER_URL.startswith("redis"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_RESULT_BACKEND = None

@@ -1,6 +1,6 @@
 """Developer machine: `make run`. Everything embedded, nothing but Python needed."""
 
-from .base import *  # noqa: F403
+from .base import *
 from .base import env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)

@@ -3,7 +3,7 @@
 import os
 import tempfile
 
-from .base import *  # noqa: F403
+from .base import *
 from .base import env
 
 SECRET_KEY = "test-only-key-0123456789abcdef0123456789abcdef0123456789"
