@@ -336,6 +336,10 @@ def _stem(filename: str) -> str:
     return PurePosixPath(filename.strip()).stem.casefold() if filename.strip() else ""
 
 
+def _is_filled_in_copy(candidate: str, form: str) -> bool:
+    return candidate.startswith(form) and candidate[len(form) : len(form) + 1] in {"_", "-", " ", "."}
+
+
 def closeout_review_build(
     *,
     required: list[types.Document],
@@ -346,8 +350,10 @@ def closeout_review_build(
     """Match each required close-out document with a completed one.
 
     A completed document matches when its description equals the required one's (case-insensitive),
-    otherwise when the file names without extension are equal (case-insensitive). Each completed
-    document satisfies at most one requirement; description matches are taken first.
+    otherwise when the file names without extension are equal (case-insensitive), otherwise when the
+    completed file is the required form's name with a suffix, as technicians name a filled-in copy
+    ("wo_12_signoff.pdf" -> "wo_12_signoff_signed.pdf"). Each completed document satisfies at most one
+    requirement; stronger matches are taken first.
     """
     available = list(completed)
     found: dict[int, types.Document] = {}
@@ -367,6 +373,10 @@ def closeout_review_build(
         stem = _stem(doc.filename)
         if index not in found and stem:
             take(index, lambda c, stem=stem: _stem(c.filename) == stem)
+    for index, doc in enumerate(required):
+        stem = _stem(doc.filename)
+        if index not in found and stem:
+            take(index, lambda c, stem=stem: _is_filled_in_copy(_stem(c.filename), stem))
     return CloseoutReview(
         matches=[DocumentMatch(required=doc, completed=found.get(i)) for i, doc in enumerate(required)],
         questions=sorted(questions, key=lambda q: (q.sort_order, q.question_id)),

@@ -531,7 +531,7 @@ def workorder_new(request: HttpRequest) -> HttpResponse:
     else:
         # A site search without JavaScript posts the form: everything typed so far comes back.
         field_names = forms.WorkOrderCreateForm(reference=reference).fields
-        initial = {k: v for k, v in data.items() if k in field_names}
+        initial = {k: v for k, v in data.items() if k in field_names and v != ""}
         if data.get("site", "").isdigit():
             initial["site_id"] = int(data["site"])
             choices = choices or _site_choices(data["site"])

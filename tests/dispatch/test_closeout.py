@@ -45,6 +45,18 @@ def test_it_falls_back_to_the_file_name_without_extension():
     assert [d.document_id for d in review.unmatched_completed] == [9]
 
 
+def test_it_recognises_a_filled_in_copy_of_a_required_form():
+    review = closeout_review_build(
+        required=[doc(1, "wo_12_signoff.pdf", "Customer sign-off sheet"), doc(2, "wo_12_site.pdf", "Site form")],
+        completed=[doc(8, "wo_12_signoff_signed.pdf", "Signed sign-off sheet"), doc(9, "wo_12_sitemap.pdf", "Map")],
+        questions=[],
+        photos=[],
+    )
+    assert review.matches[0].completed.document_id == 8
+    # "wo_12_sitemap" is another document, not a copy of "wo_12_site".
+    assert [d.document_id for d in review.missing_documents] == [2]
+
+
 def test_it_uses_each_completed_document_once():
     review = closeout_review_build(
         required=[doc(1, "a.pdf", "Permit"), doc(2, "b.pdf", "Permit")],

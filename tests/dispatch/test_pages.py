@@ -211,6 +211,14 @@ def test_it_searches_sites_without_javascript_and_keeps_what_was_typed(dispatche
     assert f'<option value="{project.project_id}" selected>' in html
 
 
+def test_it_preselects_the_only_site_a_search_without_javascript_finds(dispatcher_client, site):
+    response = dispatcher_client.post(
+        reverse("workorder_new"), {"search_sites": "1", "site_q": site.name, "site_id": "", "summary": ""}
+    )
+    assert response.status_code == 200
+    assert f'<option value="{site.id}" selected>' in response.content.decode()
+
+
 def test_it_shows_the_reference_lists(viewer_client, tl):
     response = viewer_client.get(reverse("reference"))
     assert response.status_code == 200
