@@ -8,7 +8,6 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3 $$(ls -d $${
 SANDBOX_PORT ?= 8001
 WEB_PORT ?= 8000
 CI ?=
-export DJANGO_SETTINGS_MODULE ?= portal_ui.settings.local
 
 ifneq ($(filter true 1 yes,$(CI)),)
 # CI runs the suite against the real services of the machine.
@@ -36,7 +35,7 @@ run: install
 	$(VENV)/bin/honcho -f docker/Procfile.dev start
 
 test: install
-	$(TEST_ENV) $(VENV)/bin/pytest -p no:cacheprovider $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=portal_ui.settings.test $(TEST_ENV) $(VENV)/bin/pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check portal_ui techlink_sandbox tests bench
