@@ -38,7 +38,8 @@ test: install
 	DJANGO_SETTINGS_MODULE=portal_ui.settings.test $(TEST_ENV) $(VENV)/bin/pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: install
-	$(VENV)/bin/ruff check portal_ui techlink_sandbox tests bench
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check portal_ui techlink_sandbox tests bench
 
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)

@@ -651,7 +651,7 @@ class _Generator:
         if status >= 40 and status != 95:
             for order, question in enumerate(rng.sample(QUESTIONS, 3), start=1):
                 answer = ""
-                if finished and rng.random() > 0.15 or working and rng.random() < 0.4:
+                if (finished and rng.random() > 0.15) or (working and rng.random() < 0.4):
                     answer = rng.choice(ANSWERS)
                 wo.questions.append(
                     Question(

@@ -93,7 +93,7 @@ class Database:
         self.path = path
         self.codec = codec
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock_file = open(path.parent / "sandbox.lock", "a+")  # noqa: SIM115 - held until close()
+        self._lock_file = open(path.parent / "sandbox.lock", "a+")
         try:
             fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:

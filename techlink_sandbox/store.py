@@ -788,7 +788,7 @@ class Store:
         """
         problems = Problems()
         for key in self._SITE_REQUIRED:
-            if key in args and not args[key].strip() or creating and key not in args:
+            if (key in args and not args[key].strip()) or (creating and key not in args):
                 problems.add(f"Missing required field: {key}")
 
         country = site.country

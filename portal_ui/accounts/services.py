@@ -6,7 +6,13 @@ from portal_ui.accounts.models import Role, User
 
 @transaction.atomic
 def user_create(
-    *, username: str, password: str, role: str = Role.VIEWER, email: str = "", first_name: str = "", last_name: str = ""
+    *,
+    username: str,
+    password: str,
+    role: str = Role.VIEWER,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
 ) -> User:
     user = User(username=username, email=email, first_name=first_name, last_name=last_name, role=Role(role))
     user.set_password(password)
@@ -16,7 +22,9 @@ def user_create(
 
 
 @transaction.atomic
-def user_update(*, user: User, role: str, is_active: bool, email: str, first_name: str, last_name: str) -> User:
+def user_update(
+    *, user: User, role: str, is_active: bool, email: str, first_name: str, last_name: str
+) -> User:
     user.role = Role(role)
     user.is_active = is_active
     user.email = email

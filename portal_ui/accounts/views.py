@@ -16,7 +16,9 @@ def staff_users(request):
         messages.success(request, f"Staff member {user.username} created as {user.get_role_display()}.")
         return redirect("staff_users")
     users = User.objects.order_by("username")
-    return render(request, "accounts/users.html", {"users": users, "form": form}, status=400 if form.errors else 200)
+    return render(
+        request, "accounts/users.html", {"users": users, "form": form}, status=400 if form.errors else 200
+    )
 
 
 @admin_required
@@ -25,13 +27,17 @@ def staff_user_edit(request, pk: int):
     initial = {f: getattr(staff, f) for f in ("first_name", "last_name", "email", "role", "is_active")}
     form = UserUpdateForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        if staff == request.user and (not form.cleaned_data["is_active"] or form.cleaned_data["role"] != staff.role):
+        if staff == request.user and (
+            not form.cleaned_data["is_active"] or form.cleaned_data["role"] != staff.role
+        ):
             form.add_error(None, "You cannot deactivate yourself or change your own role.")
         else:
             services.user_update(user=staff, **form.cleaned_data)
             messages.success(request, f"Staff member {staff.username} saved.")
             return redirect("staff_users")
-    return render(request, "accounts/user_edit.html", {"staff": staff, "form": form}, status=400 if form.errors else 200)
+    return render(
+        request, "accounts/user_edit.html", {"staff": staff, "form": form}, status=400 if form.errors else 200
+    )
 
 
 @admin_required

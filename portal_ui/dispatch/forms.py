@@ -92,7 +92,7 @@ def _reference_choice(field_label: str, options: list[tuple[int, str]], *, blank
             label=field_label,
             coerce=int,
             empty_value=None,
-            choices=[("", blank)] + list(options),
+            choices=[("", blank), *options],
         )
     # The list could not be loaded: let staff type the number instead of blocking the form.
     return forms.IntegerField(required=False, min_value=1, label=f"{field_label} (number)")
@@ -288,7 +288,7 @@ class WorkOrderCreateForm(WorkOrderEditForm):
         super().__init__(*args, reference=reference, **kwargs)
         if site_choices:
             self.fields["site_id"] = forms.TypedChoiceField(
-                label="Site", coerce=int, choices=[("", "Choose a site")] + list(site_choices)
+                label="Site", coerce=int, choices=[("", "Choose a site"), *site_choices]
             )
         self.order_fields(
             [

@@ -12,10 +12,10 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import HttpResponse, StreamingHttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.csp import CSP
-from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.decorators import decorator_from_middleware
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST

@@ -16,7 +16,9 @@ if "DATABASE_URL" not in os.environ:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": "unused-outside-tests.sqlite3",
-            "TEST": {"NAME": os.path.join(tempfile.gettempdir(), f"techlink-dispatch-test-{os.getpid()}.sqlite3")},
+            "TEST": {
+                "NAME": os.path.join(tempfile.gettempdir(), f"techlink-dispatch-test-{os.getpid()}.sqlite3")
+            },
             "OPTIONS": {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;"},
         }
     }

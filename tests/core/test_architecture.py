@@ -26,7 +26,9 @@ def python_files(root: Path) -> list[Path]:
 def test_it_keeps_django_out_of_the_techlink_client():
     for path in python_files(CLIENT):
         django_imports = {m for m in imported_modules(path) if m.split(".")[0] in {"django", "portal_ui"}}
-        assert not django_imports - {m for m in django_imports if m.startswith("portal_ui.integrations.techlink")}, path
+        assert not django_imports - {
+            m for m in django_imports if m.startswith("portal_ui.integrations.techlink")
+        }, path
 
 
 @pytest.mark.parametrize("layer", ["views.py", "api.py", "customer.py", "forms.py"])

@@ -16,7 +16,13 @@ def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
     full_env.update(env)
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=120
+        [sys.executable, "manage.py", *args],
+        check=False,
+        cwd=ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -81,7 +87,10 @@ def test_it_sends_a_strict_content_security_policy(client, db):
 
 def test_it_passes_the_deploy_checks_in_production(tmp_path):
     result = run_manage(
-        "check", "--deploy", "--fail-level", "WARNING",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
         env={
             "DJANGO_SETTINGS_MODULE": "portal_ui.settings.production",
             "DJANGO_SECRET_KEY": "x" * 20 + "production-secret-for-the-check-0123456789abcdef",
@@ -94,7 +103,10 @@ def test_it_passes_the_deploy_checks_in_production(tmp_path):
 def test_it_refuses_to_start_in_production_without_a_secret_key(tmp_path):
     result = run_manage(
         "check",
-        env={"DJANGO_SETTINGS_MODULE": "portal_ui.settings.production", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"},
+        env={
+            "DJANGO_SETTINGS_MODULE": "portal_ui.settings.production",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+        },
     )
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
@@ -132,12 +144,15 @@ def test_it_limits_staff_management_to_admins(client, db, role, expected):
 
 
 def test_it_lets_an_admin_create_staff_and_keeps_the_form_on_bad_input(admin_client_):
-    bad = admin_client_.post(reverse("staff_users"), {"username": "newbie", "role": "dispatcher", "password": "123"})
+    bad = admin_client_.post(
+        reverse("staff_users"), {"username": "newbie", "role": "dispatcher", "password": "123"}
+    )
     assert bad.status_code == 400
     assert b'value="newbie"' in bad.content
     assert not User.objects.filter(username="newbie").exists()
     good = admin_client_.post(
-        reverse("staff_users"), {"username": "newbie", "role": "dispatcher", "password": "a-long-enough-secret-42"}
+        reverse("staff_users"),
+        {"username": "newbie", "role": "dispatcher", "password": "a-long-enough-secret-42"},
     )
     assert good.status_code == 302
     assert User.objects.get(username="newbie").role == Role.DISPATCHER

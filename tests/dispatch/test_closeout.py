@@ -47,8 +47,14 @@ def test_it_falls_back_to_the_file_name_without_extension():
 
 def test_it_recognises_a_filled_in_copy_of_a_required_form():
     review = closeout_review_build(
-        required=[doc(1, "wo_12_signoff.pdf", "Customer sign-off sheet"), doc(2, "wo_12_site.pdf", "Site form")],
-        completed=[doc(8, "wo_12_signoff_signed.pdf", "Signed sign-off sheet"), doc(9, "wo_12_sitemap.pdf", "Map")],
+        required=[
+            doc(1, "wo_12_signoff.pdf", "Customer sign-off sheet"),
+            doc(2, "wo_12_site.pdf", "Site form"),
+        ],
+        completed=[
+            doc(8, "wo_12_signoff_signed.pdf", "Signed sign-off sheet"),
+            doc(9, "wo_12_sitemap.pdf", "Map"),
+        ],
         questions=[],
         photos=[],
     )

@@ -1,4 +1,4 @@
-"""Role matrix: every page and action × anonymous / viewer / dispatcher / admin."""
+"""Role matrix: every page and action by anonymous / viewer / dispatcher / admin."""
 
 from __future__ import annotations
 

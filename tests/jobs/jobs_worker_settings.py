@@ -4,7 +4,6 @@ It shares the test's database (DATABASE_URL), media folder (MEDIA_ROOT) and brok
 SQLite file through kombu's SQLAlchemy transport unless Redis is given) and runs tasks for real, not eagerly.
 """
 
-
 from portal_ui.settings.test import *
 from portal_ui.settings.test import CELERY_BROKER_URL, env
 

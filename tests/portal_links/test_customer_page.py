@@ -516,7 +516,8 @@ def test_it_accepts_the_gate_form_from_a_browser_that_sends_origin_null(fake_ups
     assert gate["Referrer-Policy"] == "no-referrer"
     token = csrf_form_token(gate.content.decode())
     response = browser.post(
-        path_of(issued), {"action": "passcode", "passcode": "blue-door-42", "csrfmiddlewaretoken": token},
+        path_of(issued),
+        {"action": "passcode", "passcode": "blue-door-42", "csrfmiddlewaretoken": token},
         HTTP_ORIGIN="null",
     )
     assert response.status_code == 302
@@ -524,7 +525,8 @@ def test_it_accepts_the_gate_form_from_a_browser_that_sends_origin_null(fake_ups
 
 
 @pytest.mark.parametrize(
-    "origin,with_token", [("null", False), ("https://attacker.example", True), ("https://attacker.example", False)]
+    "origin,with_token",
+    [("null", False), ("https://attacker.example", True), ("https://attacker.example", False)],
 )
 def test_it_refuses_forged_gate_posts(fake_upstream, origin, with_token):
     from django.test import Client

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from .sandbox_helpers import Api, site_fields
 
 from techlink_sandbox.testing import RunningSandbox
+
+from .sandbox_helpers import Api, site_fields
 
 
 @pytest.fixture

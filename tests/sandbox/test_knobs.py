@@ -4,9 +4,10 @@ import time
 
 import pytest
 import requests
-from .sandbox_helpers import site_fields, unique
 
 from techlink_sandbox.knobs import SEED_READ_LATENCY, SEED_WRITE_LATENCY, KnobError, Knobs
+
+from .sandbox_helpers import site_fields, unique
 
 
 def _sites_in(api, city: str) -> list[int]:

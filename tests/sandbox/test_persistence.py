@@ -8,10 +8,11 @@ import time
 from pathlib import Path
 
 import requests
-from .sandbox_helpers import Api, site_fields
 
 from techlink_sandbox import md5_hex
 from techlink_sandbox.testing import running_sandbox
+
+from .sandbox_helpers import Api, site_fields
 
 ROOT = Path(__file__).resolve().parents[2]
 

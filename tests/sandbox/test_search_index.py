@@ -1,10 +1,11 @@
 """Searches answer exactly what a plain scan with the documented wildcard rules answers."""
 
 import pytest
-from .sandbox_helpers import Api
 
 from techlink_sandbox.matching import wildcard_match
 from techlink_sandbox.testing import running_sandbox
+
+from .sandbox_helpers import Api
 
 SITE_QUERIES = [
     {"state": "TX"},

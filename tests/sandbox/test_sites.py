@@ -1,6 +1,7 @@
 import re
 
 import requests
+
 from .sandbox_helpers import site_fields, unique
 
 SITE_KEYS = [

@@ -1,7 +1,8 @@
 import pytest
-from .sandbox_helpers import unique
 
 from techlink_sandbox.matching import wildcard_match
+
+from .sandbox_helpers import unique
 
 
 @pytest.mark.parametrize(
