@@ -22,7 +22,6 @@ from django.core.management import call_command
 from django.db import connections
 
 from portal_ui.accounts.models import Role, User
-from portal_ui.celery_app import app as celery_app
 from portal_ui.core.upstream import reset_techlink_client, techlink_client
 from portal_ui.integrations.techlink import wildcards
 from portal_ui.jobs import services
@@ -34,15 +33,6 @@ READ_TIMEOUT = 0.5
 LEASE_SECONDS = 10
 QUEUED_GRACE_SECONDS = 12
 DEADLINE_SECONDS = 300  # a bound for a stuck run on a loaded machine, not a speed requirement
-
-
-def redis_available(url: str) -> bool:
-    import redis
-
-    try:
-        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
-    except redis.RedisError:
-        return False
 
 
 @pytest.fixture
@@ -73,53 +63,6 @@ def shared_database(request, tmp_path, django_db_blocker):
             shared.close()
             connections["default"] = original
             ContentType.objects.clear_cache()
-
-
-def service_required(config, name: str, available: bool, reason: str) -> None:
-    """tests/conftest.py's service_required (fails in CI, skips elsewhere)."""
-    conftest = REPO / "tests" / "conftest.py"
-    for plugin in config.pluginmanager.get_plugins():
-        if getattr(plugin, "__file__", None) == str(conftest):
-            return plugin.service_required(name, available, reason)
-    raise RuntimeError("tests/conftest.py is not loaded")
-
-
-def shared_broker_url() -> str:
-    """Redis when the environment names one (always in CI), else the embedded SQLAlchemy broker."""
-    url = os.environ.get("CELERY_BROKER_URL", "")
-    if not url.startswith("redis"):
-        url = os.environ.get("REDIS_URL", "")
-    if not url.startswith("redis") and os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-        url = "redis://127.0.0.1:6379/15"
-    return url if url.startswith("redis") else ""
-
-
-@pytest.fixture
-def broker(request, tmp_path):
-    """Point this process's Celery app at the shared broker (not eager); yields the worker's extra env."""
-    url = shared_broker_url() or f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}"
-    env = {}
-    if url.startswith("redis"):
-        service_required(request.config, "Redis", redis_available(url), f"the worker test uses {url}")
-    saved = {
-        key: celery_app.conf[key] for key in ("task_always_eager", "broker_url", "broker_transport_options")
-    }
-    options = {} if url.startswith("redis") else {"connect_args": {"timeout": 30}}
-    env["CELERY_BROKER_URL"] = url
-    celery_app.conf.update(task_always_eager=False, broker_url=url, broker_transport_options=options)
-    forget_broker_connections()
-    if url.startswith("redis"):
-        celery_app.control.purge()
-    yield env
-    celery_app.conf.update(**saved)
-    forget_broker_connections()
-
-
-def forget_broker_connections() -> None:
-    """Drop the app's connection and producer pools so the next publish uses the current broker settings."""
-    celery_app._pool = None
-    if "amqp" in celery_app.__dict__:
-        celery_app.amqp._producer_pool = None
 
 
 class Worker:
