@@ -259,15 +259,24 @@ def site_attribute_remove(
     )  # fmt: skip
 
 
-def site_document_upload(
-    *, user: User | None, site_id: int, upload: UploadedFile, description: str = "", actor_label: str = ""
+def _record_upload(
+    *, kind: str, user: User | None, actor_label: str, upload: UploadedFile, owner: dict, description: str
 ) -> UpstreamWrite:
-    site_id = _positive_id(site_id, "Site")
+    """A document upload: the file is kept with the row; its description (or file name) marks it upstream."""
     _check_upload(upload)
     description = _text(description)
     return _record(
+        kind=kind, user=user, actor_label=actor_label, upload=upload,
+        payload={**owner, "description": description}, marker=description or upload.name,
+    )  # fmt: skip
+
+
+def site_document_upload(
+    *, user: User | None, site_id: int, upload: UploadedFile, description: str = "", actor_label: str = ""
+) -> UpstreamWrite:
+    return _record_upload(
         kind=WriteKind.SITE_DOCUMENT_UPLOAD, user=user, actor_label=actor_label, upload=upload,
-        payload={"site_id": site_id, "description": description}, marker=description or upload.name,
+        owner={"site_id": _positive_id(site_id, "Site")}, description=description,
     )  # fmt: skip
 
 
@@ -369,12 +378,9 @@ def workorder_document_upload(
     description: str = "",
     actor_label: str = "",
 ) -> UpstreamWrite:
-    workorder_id = _positive_id(workorder_id, "Work order")
-    _check_upload(upload)
-    description = _text(description)
-    return _record(
+    return _record_upload(
         kind=WriteKind.WORKORDER_DOCUMENT_UPLOAD, user=user, actor_label=actor_label, upload=upload,
-        payload={"workorder_id": workorder_id, "description": description}, marker=description or upload.name,
+        owner={"workorder_id": _positive_id(workorder_id, "Work order")}, description=description,
     )  # fmt: skip
 
 
@@ -397,12 +403,9 @@ def workorder_required_document_upload(
     description: str = "",
     actor_label: str = "",
 ) -> UpstreamWrite:
-    workorder_id = _positive_id(workorder_id, "Work order")
-    _check_upload(upload)
-    description = _text(description)
-    return _record(
+    return _record_upload(
         kind=WriteKind.WORKORDER_REQUIRED_DOCUMENT_UPLOAD, user=user, actor_label=actor_label, upload=upload,
-        payload={"workorder_id": workorder_id, "description": description}, marker=description or upload.name,
+        owner={"workorder_id": _positive_id(workorder_id, "Work order")}, description=description,
     )  # fmt: skip
 
 
