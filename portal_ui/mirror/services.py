@@ -447,6 +447,9 @@ def _finish(report: SyncReport, started: float) -> SyncReport:
     if report.failures:
         more = f" (and {len(report.failures) - 1} more)" if len(report.failures) > 1 else ""
         _record_error(f"{report.failures[0]}{more}")
+    elif not report.skipped:
+        # A clean run of any cycle means the last problem is over; staff should not keep seeing it.
+        SyncState.objects.filter(pk=1).update(last_error="")
     logger.info("Read model sync %s", report)
     return report
 
@@ -575,8 +578,6 @@ def mirror_sync_full() -> SyncReport:
             last_full_sync_seconds=time.monotonic() - started,
             last_full_sync_calls=report.upstream_calls,
         )
-        if not report.failures:
-            SyncState.objects.filter(pk=1).update(last_error="")
     except errors.TechLinkError as exc:
         report.failures.append(f"Listing ids failed: {exc}")
     finally:

@@ -140,6 +140,18 @@ def test_it_keeps_the_local_copy_and_reports_when_upstream_fails(private_upstrea
     assert freshness().last_error
 
 
+def test_it_clears_the_sync_problem_once_any_cycle_succeeds(private_upstream):
+    services.mirror_sync_full()
+    with private_upstream.configured(error_rate=1.0):
+        services.mirror_sync_new()
+    assert freshness().last_error
+
+    report = services.mirror_sync_new()
+
+    assert not report.failures
+    assert freshness().last_error == ""
+
+
 def test_it_never_has_more_requests_in_flight_than_allowed(private_upstream, settings, monkeypatch):
     settings.TECHLINK_MAX_WORKERS = 3
     reset_techlink_client()
