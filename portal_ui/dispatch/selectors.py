@@ -507,3 +507,48 @@ def localize(value: datetime | None, zone: ZoneInfo | None) -> datetime | None:
     if value is None or zone is None or value.tzinfo is None:
         return value
     return value.astimezone(zone)
+
+
+# -- files downloaded through the dashboard ----------------------------------------------------------------
+
+# kind -> (client method streaming the file, client method listing its siblings, id attribute, fallback stem)
+_FILE_SOURCES: dict[str, tuple[str, str, str, str]] = {
+    "site_document": ("site_document_raw", "site_documents", "document_id", "document"),
+    "workorder_document": ("workorder_document_raw", "workorder_documents", "document_id", "document"),
+    "workorder_required": (
+        "workorder_required_document_raw", "workorder_required_documents", "document_id", "document",
+    ),
+    "workorder_closeout": (
+        "workorder_closeout_document_raw", "workorder_closeout_documents", "document_id", "document",
+    ),
+    "workorder_photo": ("workorder_photo_raw", "workorder_photos", "photo_id", "photo"),
+}  # fmt: skip
+
+
+def upstream_file_open(*, kind: str, owner_id: int, file_id: int) -> types.RawFile:
+    """Open a stream of one file from TechLink (a site's or work order's document, or a photo)."""
+    raw_method = _FILE_SOURCES[kind][0]
+    return getattr(techlink_client(), raw_method)(owner_id, file_id)
+
+
+def upstream_file_name(*, kind: str, owner_id: int, file_id: int) -> str:
+    """The file's name as TechLink lists it, for answers that carry no name of their own."""
+    _, list_method, id_attribute, stem = _FILE_SOURCES[kind]
+    for item in getattr(techlink_client(), list_method)(owner_id):
+        if getattr(item, id_attribute) == file_id:
+            return item.filename
+    return f"{stem}-{file_id}"
+
+
+def site_known(*, site_id: int) -> bool:
+    """False only when TechLink says the site does not exist; when it cannot be asked now, TechLink checks
+    again when the work order is sent."""
+    if mirror_selectors.site_get(site_id=site_id) is not None:
+        return True
+    try:
+        techlink_client().site_get(site_id)
+    except errors.TechLinkNotFound:
+        return False
+    except errors.TechLinkError:
+        return True
+    return True

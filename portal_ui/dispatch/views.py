@@ -8,7 +8,6 @@ the write's live status. htmx requests get the page's partial; every page works 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -23,7 +22,6 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from portal_ui.accounts.permissions import dispatcher_required, viewer_required
-from portal_ui.core.upstream import techlink_client
 from portal_ui.dispatch import forms, selectors
 from portal_ui.dispatch.selectors import UpstreamNotFound, UpstreamUnavailable, upstream_banner
 from portal_ui.integrations.techlink import errors, types, wildcards
@@ -119,14 +117,10 @@ class _UpstreamBody:
 
 
 def _stream(
-    request: HttpRequest,
-    open_raw: Callable[[], types.RawFile],
-    *,
-    fallback_name: Callable[[], str],
-    inline_images: bool = False,
+    request: HttpRequest, *, kind: str, owner_id: int, file_id: int, inline_images: bool = False
 ) -> HttpResponse:
     try:
-        raw = open_raw()
+        raw = selectors.upstream_file_open(kind=kind, owner_id=owner_id, file_id=file_id)
     except errors.TechLinkNotFound as exc:
         raise Http404(str(exc)) from exc
     except errors.TechLinkError as exc:
@@ -137,7 +131,7 @@ def _stream(
     filename = raw.filename
     if not filename:
         try:
-            filename = fallback_name()
+            filename = selectors.upstream_file_name(kind=kind, owner_id=owner_id, file_id=file_id)
         except errors.TechLinkError:
             filename = ""
     inline = inline_images and content_type.lower().startswith("image/")
@@ -145,16 +139,6 @@ def _stream(
     response["Content-Disposition"] = content_disposition_header(not inline, filename or "download")
     response["Cache-Control"] = "private, max-age=300" if inline else "private, no-store"
     return response
-
-
-def _listed_name(documents: Callable[[], list[types.Document]], document_id: int) -> Callable[[], str]:
-    def name() -> str:
-        for document in documents():
-            if document.document_id == document_id:
-                return document.filename
-        return f"document-{document_id}"
-
-    return name
 
 
 # -- home -----------------------------------------------------------------------------------------
@@ -424,12 +408,7 @@ def site_document_upload(request: HttpRequest, site_id: int) -> HttpResponse:
 @viewer_required
 @require_GET
 def site_document_download(request: HttpRequest, site_id: int, document_id: int) -> HttpResponse:
-    client = techlink_client()
-    return _stream(
-        request,
-        lambda: client.site_document_raw(site_id, document_id),
-        fallback_name=_listed_name(lambda: client.site_documents(site_id), document_id),
-    )
+    return _stream(request, kind="site_document", owner_id=site_id, file_id=document_id)
 
 
 @dispatcher_required
@@ -549,16 +528,10 @@ def workorder_new(request: HttpRequest) -> HttpResponse:
 
 def _site_exists(form) -> bool:
     site_id = form.cleaned_data["site_id"]
-    if mirror_selectors.site_get(site_id=site_id) is not None:
+    if selectors.site_known(site_id=site_id):
         return True
-    try:
-        techlink_client().site_get(site_id)
-    except errors.TechLinkNotFound:
-        form.add_error("site_id", f"TechLink has no site #{site_id}.")
-        return False
-    except errors.TechLinkError:
-        pass  # cannot check now; TechLink checks again when the work order is sent
-    return True
+    form.add_error("site_id", f"TechLink has no site #{site_id}.")
+    return False
 
 
 def _note_order(note: types.Note) -> float:
@@ -833,53 +806,27 @@ def workorder_document_delete(request: HttpRequest, workorder_id: int, document_
 @viewer_required
 @require_GET
 def workorder_document_download(request: HttpRequest, workorder_id: int, document_id: int) -> HttpResponse:
-    client = techlink_client()
-    return _stream(
-        request,
-        lambda: client.workorder_document_raw(workorder_id, document_id),
-        fallback_name=_listed_name(lambda: client.workorder_documents(workorder_id), document_id),
-    )
+    return _stream(request, kind="workorder_document", owner_id=workorder_id, file_id=document_id)
 
 
 @viewer_required
 @require_GET
 def workorder_required_download(request: HttpRequest, workorder_id: int, document_id: int) -> HttpResponse:
-    client = techlink_client()
-    return _stream(
-        request,
-        lambda: client.workorder_required_document_raw(workorder_id, document_id),
-        fallback_name=_listed_name(lambda: client.workorder_required_documents(workorder_id), document_id),
-    )
+    return _stream(request, kind="workorder_required", owner_id=workorder_id, file_id=document_id)
 
 
 @viewer_required
 @require_GET
 def workorder_closeout_download(request: HttpRequest, workorder_id: int, document_id: int) -> HttpResponse:
-    client = techlink_client()
-    return _stream(
-        request,
-        lambda: client.workorder_closeout_document_raw(workorder_id, document_id),
-        fallback_name=_listed_name(lambda: client.workorder_closeout_documents(workorder_id), document_id),
-    )
+    return _stream(request, kind="workorder_closeout", owner_id=workorder_id, file_id=document_id)
 
 
 @viewer_required
 @require_GET
 def workorder_photo_raw(request: HttpRequest, workorder_id: int, photo_id: int) -> HttpResponse:
     """Photos through the dashboard (same origin, staff only): thumbnails and the full-size view."""
-    client = techlink_client()
-
-    def listed_name() -> str:
-        for photo in client.workorder_photos(workorder_id):
-            if photo.photo_id == photo_id:
-                return photo.filename
-        return f"photo-{photo_id}.jpg"
-
     return _stream(
-        request,
-        lambda: client.workorder_photo_raw(workorder_id, photo_id),
-        fallback_name=listed_name,
-        inline_images=True,
+        request, kind="workorder_photo", owner_id=workorder_id, file_id=photo_id, inline_images=True
     )
 
 

@@ -60,3 +60,12 @@ def test_it_makes_public_service_functions_keyword_only():
             if isinstance(node, ast.FunctionDef) and not node.name.startswith("_") and node.args.args:
                 offenders.append(f"{path.relative_to(PACKAGE)}:{node.lineno} {node.name}")
     assert not offenders, offenders
+
+
+def test_it_lets_views_reach_upstream_only_through_services_and_selectors():
+    for path in python_files(PACKAGE):
+        if path.name not in {"views.py", "api.py", "customer.py"}:
+            continue
+        assert "portal_ui.core.upstream" not in imported_modules(path), (
+            f"{path} calls the TechLink client itself"
+        )
