@@ -279,3 +279,20 @@ def test_it_refreshes_the_read_model_when_a_site_is_opened(
         viewer_client.get(reverse("site_detail", args=[site.id]))
     site.refresh_from_db()
     assert site.name == tl.site_get(site.id).name
+
+
+def test_it_shares_a_work_order_with_a_customer_in_one_step(dispatcher_client, workorder):
+    from portal_ui.portal_links.models import PortalLink
+
+    page = dispatcher_client.get(reverse("workorder_detail", args=[workorder.id])).content.decode()
+    assert 'id="share-form"' in page
+    response = dispatcher_client.post(reverse("portal_link_new"), {"workorder": str(workorder.id)}, follow=True)
+    assert response.status_code == 200
+    link = PortalLink.objects.get(workorder=str(workorder.id))
+    assert link.link_type == "public" and link.is_active
+    assert "/p/" in response.content.decode()  # the URL is shown once, to copy
+
+
+def test_it_offers_sharing_only_to_dispatchers(viewer_client, workorder):
+    page = viewer_client.get(reverse("workorder_detail", args=[workorder.id])).content.decode()
+    assert 'id="share-form"' not in page
