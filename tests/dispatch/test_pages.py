@@ -286,7 +286,9 @@ def test_it_shares_a_work_order_with_a_customer_in_one_step(dispatcher_client, w
 
     page = dispatcher_client.get(reverse("workorder_detail", args=[workorder.id])).content.decode()
     assert 'id="share-form"' in page
-    response = dispatcher_client.post(reverse("portal_link_new"), {"workorder": str(workorder.id)}, follow=True)
+    response = dispatcher_client.post(
+        reverse("portal_link_new"), {"workorder": str(workorder.id)}, follow=True
+    )
     assert response.status_code == 200
     link = PortalLink.objects.get(workorder=str(workorder.id))
     assert link.link_type == "public" and link.is_active
