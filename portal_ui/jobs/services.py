@@ -609,3 +609,12 @@ def upstream_write_requeue_stuck(*, now: datetime | None = None) -> int:
             _enqueue(write.pk)
             count += 1
     return count
+
+
+def upstream_write_purge_finished(*, now: datetime | None = None) -> int:
+    """Forget writes that finished well, ``JOBS_KEEP_DONE_DAYS`` after they were done; failed ones stay until
+    staff retry them. Returns how many were removed."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=int(_setting("JOBS_KEEP_DONE_DAYS", 90)))
+    deleted, _ = UpstreamWrite.objects.filter(status=WriteStatus.DONE, finished_at__lt=cutoff).delete()
+    return deleted

@@ -15,3 +15,9 @@ def run_upstream_write(self, write_id: int) -> None:
 def requeue_stuck_upstream_writes() -> int:
     """Periodic: queue again writes whose worker died or whose broker message was lost."""
     return services.upstream_write_requeue_stuck()
+
+
+@shared_task(name="jobs.purge_finished_upstream_writes", ignore_result=True)
+def purge_finished_upstream_writes() -> int:
+    """Daily: forget writes that finished well long ago."""
+    return services.upstream_write_purge_finished()

@@ -534,3 +534,13 @@ def portal_link_customer_upload(
         f"A customer{who} uploaded “{upload.name}” through the {_link_label(link)}.",
     )
     return write
+
+
+def portal_link_housekeeping(*, now: datetime | None = None) -> tuple[int, int]:
+    """Delete one-time codes a day after they expired, and access-log rows older than
+    ``PORTAL_LINK_ACCESS_LOG_DAYS``. Returns (codes, log rows) removed."""
+    now = now or timezone.now()
+    codes, _ = EmailCode.objects.filter(expires_at__lt=now - timedelta(days=1)).delete()
+    keep_days = int(getattr(settings, "PORTAL_LINK_ACCESS_LOG_DAYS", 365))
+    logs, _ = AccessLog.objects.filter(at__lt=now - timedelta(days=keep_days)).delete()
+    return codes, logs

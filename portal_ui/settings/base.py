@@ -241,6 +241,19 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 # Portal links: namespace of links created in the dashboard, and the customer page's per-IP rate limit.
 PORTAL_LINK_DEFAULT_NAMESPACE = env("PORTAL_LINK_DEFAULT_NAMESPACE", default="default")
 PORTAL_LINK_RATE_LIMIT = env("PORTAL_LINK_RATE_LIMIT", default="60/m")
+PORTAL_LINK_ACCESS_LOG_DAYS = env.int("PORTAL_LINK_ACCESS_LOG_DAYS", default=365)
+JOBS_KEEP_DONE_DAYS = env.int("JOBS_KEEP_DONE_DAYS", default=90)
+# Daily housekeeping: old one-time codes and access-log rows, and writes that finished well long ago.
+CELERY_BEAT_SCHEDULE["portal-links-housekeeping"] = {
+    "task": "portal_links.housekeeping",
+    "schedule": 24 * 3600.0,
+    "options": {"expires": 3600},
+}
+CELERY_BEAT_SCHEDULE["jobs-purge-finished"] = {
+    "task": "jobs.purge_finished_upstream_writes",
+    "schedule": 24 * 3600.0,
+    "options": {"expires": 3600},
+}
 
 LOGGING = {
     "version": 1,
