@@ -1004,7 +1004,7 @@ class Store:
             items = [
                 p.to_json()
                 for p in sorted(self.projects.values(), key=lambda p: p.project_id)
-                if not args.get("name") or wildcard_match(args["name"], p.name)
+                if _wildcards_match(args, p, name="name")
             ]
         return f"{plural(len(items), 'project')} found", items
 
@@ -1013,7 +1013,7 @@ class Store:
             items = [
                 t.to_json()
                 for t in sorted(self.task_items.values(), key=lambda t: t.name.lower())
-                if not args.get("name") or wildcard_match(args["name"], t.name)
+                if _wildcards_match(args, t, name="name")
             ]
         # Unlike the other lists, upstream wraps task items in {"tasks": [...]}.
         return f"{plural(len(items), 'task item')} found", {"tasks": items}
@@ -1023,8 +1023,7 @@ class Store:
             items = [
                 u.to_json()
                 for u in sorted(self.users.values(), key=lambda u: u.user_id)
-                if (not args.get("name") or wildcard_match(args["name"], u.name))
-                and (not args.get("username") or wildcard_match(args["username"], u.username))
+                if _wildcards_match(args, u, name="name", username="username")
             ]
         return f"{plural(len(items), 'user')} found", items
 
@@ -1187,8 +1186,7 @@ class Store:
             items = [
                 n.to_json(tz)
                 for n in sorted(wo.notes, key=lambda n: n.note_id, reverse=True)
-                if (not args.get("search") or wildcard_match(args["search"], n.content))
-                and (not args.get("author") or wildcard_match(args["author"], n.author))
+                if _wildcards_match(args, n, search="content", author="author")
             ]
         return f"{plural(len(items), 'note')} found", items
 
@@ -1216,8 +1214,7 @@ class Store:
             items = [
                 t.to_json(tz)
                 for t in wo.tasks
-                if (not args.get("item") or wildcard_match(args["item"], t.item))
-                and (not args.get("description") or wildcard_match(args["description"], t.description))
+                if _wildcards_match(args, t, item="item", description="description")
             ]
         return f"{plural(len(items), 'task')} found", items
 
@@ -1270,8 +1267,7 @@ class Store:
             items = [
                 q.to_json(tz)
                 for q in wo.quotes
-                if (not args.get("item") or wildcard_match(args["item"], q.item))
-                and (not args.get("description") or wildcard_match(args["description"], q.description))
+                if _wildcards_match(args, q, item="item", description="description")
             ]
         return f"{plural(len(items), 'quote')} found", items
 
@@ -1281,11 +1277,7 @@ class Store:
         with self.lock:
             wo = self._workorder(workorder_id)
             tz = self.site_timezone(wo.site_id)
-            items = [
-                p.to_json(tz, portal_url)
-                for p in wo.photos
-                if not args.get("search") or wildcard_match(args["search"], p.note)
-            ]
+            items = [p.to_json(tz, portal_url) for p in wo.photos if _wildcards_match(args, p, search="note")]
         return f"{plural(len(items), 'photo')} found", items
 
     def get_photo(self, workorder_id: int, photo_id: int) -> Photo:
@@ -1303,8 +1295,7 @@ class Store:
             items = [
                 q.to_json(tz)
                 for q in sorted(wo.questions, key=lambda q: q.sort_order)
-                if (not args.get("question") or wildcard_match(args["question"], q.question))
-                and (not args.get("answer") or wildcard_match(args["answer"], q.answer))
+                if _wildcards_match(args, q, question="question", answer="answer")
             ]
         return f"{plural(len(items), 'question')} found", items
 
@@ -1341,12 +1332,16 @@ class Store:
 # ---------------------------------------------------------------------------------------------- helpers
 
 
+def _wildcards_match(args: Args, obj: object, **filters: str) -> bool:
+    """Every search argument the caller passed (argument name -> attribute) matches, upstream's way."""
+    return all(
+        not args.get(arg) or wildcard_match(args[arg], getattr(obj, attr)) for arg, attr in filters.items()
+    )
+
+
 def _filter_documents(docs: Iterable[Document], args: Args) -> list[dict]:
     return [
-        d.to_json()
-        for d in docs
-        if (not args.get("description") or wildcard_match(args["description"], d.description))
-        and (not args.get("filename") or wildcard_match(args["filename"], d.filename))
+        d.to_json() for d in docs if _wildcards_match(args, d, description="description", filename="filename")
     ]
 
 
