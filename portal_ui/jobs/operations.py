@@ -106,13 +106,20 @@ def _document_matches(write: UpstreamWrite, documents: list) -> list[int]:
     return [d.document_id for d in documents if d.filename == write.filename]
 
 
-def _site_document_upload(client: Client, write: UpstreamWrite, file: BinaryIO | None) -> dict:
-    p = write.payload
-    document = client.site_document_upload(
-        p["site_id"], file=file, filename=write.filename, description=p["description"],
-        content_type=write.content_type or None,
-    )  # fmt: skip
-    return {"site_id": p["site_id"], "document_id": document.document_id, "filename": write.filename}
+def _document_upload(
+    upload_method: str, owner_key: str
+) -> Callable[[Client, UpstreamWrite, BinaryIO | None], dict]:
+    """The send step of a document upload to a site or work order (``owner_key`` names its id in the payload)."""
+
+    def send(client: Client, write: UpstreamWrite, file: BinaryIO | None) -> dict:
+        owner_id = write.payload[owner_key]
+        document = getattr(client, upload_method)(
+            owner_id, file=file, filename=write.filename, description=write.payload["description"],
+            content_type=write.content_type or None,
+        )  # fmt: skip
+        return {owner_key: owner_id, "document_id": document.document_id, "filename": write.filename}
+
+    return send
 
 
 def _site_document_find(client: Client, write: UpstreamWrite) -> list[int]:
@@ -180,19 +187,6 @@ def _task_find(client: Client, write: UpstreamWrite) -> list[int]:
     return [t.task_id for t in tasks if (t.description or "").strip() == p["description"]]
 
 
-def _workorder_document_upload(client: Client, write: UpstreamWrite, file: BinaryIO | None) -> dict:
-    p = write.payload
-    document = client.workorder_document_upload(
-        p["workorder_id"], file=file, filename=write.filename, description=p["description"],
-        content_type=write.content_type or None,
-    )  # fmt: skip
-    return {
-        "workorder_id": p["workorder_id"],
-        "document_id": document.document_id,
-        "filename": write.filename,
-    }
-
-
 def _workorder_document_find(client: Client, write: UpstreamWrite) -> list[int]:
     return _document_matches(write, client.workorder_documents(write.payload["workorder_id"]))
 
@@ -201,19 +195,6 @@ def _workorder_document_delete(client: Client, write: UpstreamWrite, _file: Bina
     p = write.payload
     client.workorder_document_remove(p["workorder_id"], p["document_id"])
     return {"workorder_id": p["workorder_id"], "document_id": p["document_id"]}
-
-
-def _required_document_upload(client: Client, write: UpstreamWrite, file: BinaryIO | None) -> dict:
-    p = write.payload
-    document = client.workorder_required_document_upload(
-        p["workorder_id"], file=file, filename=write.filename, description=p["description"],
-        content_type=write.content_type or None,
-    )  # fmt: skip
-    return {
-        "workorder_id": p["workorder_id"],
-        "document_id": document.document_id,
-        "filename": write.filename,
-    }
 
 
 def _required_document_find(client: Client, write: UpstreamWrite) -> list[int]:
@@ -225,18 +206,22 @@ OPERATIONS: dict[str, Operation] = {
     WriteKind.SITE_UPDATE: Operation(_site_update),
     WriteKind.SITE_ATTRIBUTE_SET: Operation(_site_attribute_set),
     WriteKind.SITE_ATTRIBUTE_REMOVE: Operation(_site_attribute_remove, missing_is_done=True),
-    WriteKind.SITE_DOCUMENT_UPLOAD: Operation(_site_document_upload, _site_document_find, "document_id"),
+    WriteKind.SITE_DOCUMENT_UPLOAD: Operation(
+        _document_upload("site_document_upload", "site_id"), _site_document_find, "document_id"
+    ),
     WriteKind.SITE_DOCUMENT_DELETE: Operation(_site_document_delete, missing_is_done=True),
     WriteKind.WORKORDER_CREATE: Operation(_workorder_create, _workorder_find, "workorder_id"),
     WriteKind.WORKORDER_UPDATE: Operation(_workorder_update),
     WriteKind.WORKORDER_NOTE_ADD: Operation(_note_add, _note_find, "note_id"),
     WriteKind.WORKORDER_TASK_ADD: Operation(_task_add, _task_find, "task_id"),
     WriteKind.WORKORDER_DOCUMENT_UPLOAD: Operation(
-        _workorder_document_upload, _workorder_document_find, "document_id"
+        _document_upload("workorder_document_upload", "workorder_id"), _workorder_document_find, "document_id"
     ),
     WriteKind.WORKORDER_DOCUMENT_DELETE: Operation(_workorder_document_delete, missing_is_done=True),
     WriteKind.WORKORDER_REQUIRED_DOCUMENT_UPLOAD: Operation(
-        _required_document_upload, _required_document_find, "document_id"
+        _document_upload("workorder_required_document_upload", "workorder_id"),
+        _required_document_find,
+        "document_id",
     ),
 }
 
