@@ -1236,8 +1236,8 @@ class Store:
                 rate = parse_decimal(args["rate"])
                 if rate is None or rate < 0:
                     problems.add(f"Invalid rate: {args['rate']}")
-            # The upstream field list names the quantity argument 'note'; 'quantity' is accepted too.
-            raw_qty = args.get("quantity", "").strip() or args.get("note", "").strip() or "1"
+            # The upstream field list names the quantity argument 'note' (defaults to 1); only that is read.
+            raw_qty = args.get("note", "").strip() or "1"
             qty = parse_decimal(raw_qty)
             if qty is None or qty <= 0:
                 problems.add(f"Invalid quantity: {raw_qty}")

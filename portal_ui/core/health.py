@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db import connection
 
 from portal_ui.celery_app import app as celery_app
-from portal_ui.core.upstream import techlink_client
+from portal_ui.core.upstream import techlink_probe_client
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ def _broker() -> str:
 
 
 def _upstream() -> str:
-    projects = techlink_client().projects()
+    projects = techlink_probe_client().projects()
     return f"{len(projects)} projects"
 
 

@@ -10,8 +10,13 @@ from portal_ui.core.health import health_report
 def healthz(request):
     checks = health_report()
     healthy = all(check.ok for check in checks)
+    # Anyone (a load balancer) learns what is up; only staff see the details, which name hosts and errors.
+    show_detail = request.user.is_authenticated
     body = {
         "status": "ok" if healthy else "degraded",
-        "checks": {c.name: {"ok": c.ok, "detail": c.detail, "ms": c.millis} for c in checks},
+        "checks": {
+            c.name: {"ok": c.ok, "ms": c.millis} | ({"detail": c.detail} if show_detail else {})
+            for c in checks
+        },
     }
     return JsonResponse(body, status=200 if healthy else 503)

@@ -10,9 +10,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
-env_file = BASE_DIR / ".env"
+env_file = Path(env.str("DJANGO_ENV_FILE", default=str(BASE_DIR / ".env")))
 if env_file.exists():
-    env.read_env(str(env_file))
+    # `.env.example` copied as is must work: its values carry `# ...` comments after them.
+    env.read_env(str(env_file), parse_comments=True)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
@@ -158,6 +159,7 @@ TECHLINK_CONNECT_TIMEOUT = env.float("TECHLINK_CONNECT_TIMEOUT", default=3.05)
 TECHLINK_READ_TIMEOUT = env.float("TECHLINK_READ_TIMEOUT", default=20.0)
 TECHLINK_MAX_RETRIES = env.int("TECHLINK_MAX_RETRIES", default=3)
 TECHLINK_MAX_WORKERS = env.int("TECHLINK_MAX_WORKERS", default=8)
+HEALTHZ_UPSTREAM_TIMEOUT = env.float("HEALTHZ_UPSTREAM_TIMEOUT", default=5.0)
 
 # Celery. The embedded default is kombu's SQLAlchemy transport on a SQLite file (no server to run; messages are
 # written in transactions, so a reader never sees half a message); production and CI use Redis.

@@ -15,7 +15,7 @@ if "DATABASE_URL" not in os.environ:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": "unused-outside-tests.sqlite3",
+            "NAME": os.path.join(tempfile.gettempdir(), "techlink-dispatch-unused-outside-tests.sqlite3"),
             "TEST": {
                 "NAME": os.path.join(tempfile.gettempdir(), f"techlink-dispatch-test-{os.getpid()}.sqlite3")
             },

@@ -153,6 +153,15 @@ def test_it_maps_an_envelope_error_on_http_200_to_a_raw_download(stub, make_clie
         client.workorder_photo_raw(3, 7)
 
 
+def test_it_downloads_a_json_document_served_without_an_attachment_header(stub, make_client):
+    document = b'{"rack": 5, "units": [24, 25]}'
+    stub.always(stub.answer(status=200, body=document, headers={"Content-Type": "application/json"}))
+    client = make_client(stub.base_url)
+    with client.workorder_document_raw(3, 7) as raw:
+        assert b"".join(raw.iter_bytes()) == document
+        assert raw.content_type == "application/json"
+
+
 def test_it_streams_an_upload_as_multipart_with_filename_and_type(stub, make_client):
     payload = bytes(range(256)) * 1024
     stub.always(

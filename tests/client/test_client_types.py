@@ -1,5 +1,6 @@
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -130,6 +131,30 @@ def test_it_reads_us_zone_abbreviations(text, offset):
     parsed = types.parse_datetime(f"2018-06-13 09:14:18 {text}")
     assert parsed.utcoffset() == timedelta(hours=offset)
     assert (parsed.hour, parsed.minute, parsed.second) == (9, 14, 18)
+
+
+@pytest.mark.parametrize(
+    "zone",
+    [
+        "America/New_York",
+        "America/Puerto_Rico",
+        "America/St_Thomas",
+        "America/Halifax",
+        "America/St_Johns",
+        "America/Anchorage",
+        "Pacific/Honolulu",
+        "Pacific/Guam",
+        "Pacific/Saipan",
+        "Pacific/Pago_Pago",
+    ],
+)
+@pytest.mark.parametrize("month", [1, 7])
+def test_it_reads_the_zone_of_every_us_and_canadian_site(zone, month):
+    # TechLink writes local times with the site zone's abbreviation, summer and winter alike.
+    moment = datetime(2026, month, 15, 9, 30, tzinfo=ZoneInfo(zone))
+    parsed = types.parse_datetime(moment.strftime("%Y-%m-%d %H:%M:%S %Z"))
+    assert parsed == moment
+    assert parsed.utcoffset() == moment.utcoffset()
 
 
 def test_it_parses_money_and_quantities_as_decimals():

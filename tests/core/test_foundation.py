@@ -112,6 +112,38 @@ def test_it_refuses_to_start_in_production_without_a_secret_key(tmp_path):
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
 
 
+SHOW_SETTINGS = (
+    "from django.conf import settings as s; "
+    "print(s.TECHLINK_MAX_WORKERS, s.TECHLINK_PASSWORD, s.UPLOAD_MAX_BYTES, s.CELERY_BROKER_URL)"
+)
+
+
+def test_it_reads_the_example_environment_file_as_it_is(tmp_path):
+    # The README says to copy .env.example to .env: its trailing comments are not part of the values.
+    result = run_manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        SHOW_SETTINGS,
+        env={"DJANGO_ENV_FILE": str(ROOT / ".env.example"), "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["8", "demo-password", "20971520", "sqla+sqlite:///var/broker.sqlite3"]
+
+
+def test_it_refuses_production_with_the_example_file_unedited(tmp_path):
+    result = run_manage(
+        "check",
+        env={
+            "DJANGO_ENV_FILE": str(ROOT / ".env.example"),
+            "DJANGO_SETTINGS_MODULE": "portal_ui.settings.production",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+        },
+    )
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
 def test_it_reports_health_of_database_broker_and_upstream(client, db, upstream):
     response = client.get("/healthz")
     assert response.status_code == 200, response.content
@@ -119,6 +151,41 @@ def test_it_reports_health_of_database_broker_and_upstream(client, db, upstream)
     assert body["status"] == "ok"
     assert set(body["checks"]) == {"database", "broker", "upstream"}
     assert all(check["ok"] for check in body["checks"].values())
+    # Anonymous callers (load balancers) learn only what is up, not host names or errors.
+    assert all("detail" not in check for check in body["checks"].values())
+
+
+def test_it_shows_staff_the_details_of_each_check(viewer_client, upstream):
+    body = viewer_client.get("/healthz").json()
+    assert body["checks"]["upstream"]["detail"].endswith("projects")
+    assert body["checks"]["database"]["detail"] in {"sqlite", "postgresql"}
+
+
+def test_it_reports_a_hung_upstream_after_one_short_try(viewer_client, upstream, settings):
+    from portal_ui.core.upstream import reset_techlink_client
+
+    settings.HEALTHZ_UPSTREAM_TIMEOUT = 0.5
+    reset_techlink_client()
+    timeouts_before = upstream.stats()["requests"].get("faults", {}).get("timeout", 0)
+    with upstream.configured(timeout_rate=1.0, hang_seconds=5):
+        response = viewer_client.get("/healthz")
+    assert response.status_code == 503
+    check = response.json()["checks"]["upstream"]
+    assert check["ok"] is False
+    assert "did not answer in time" in check["detail"]
+    assert upstream.stats()["requests"]["faults"]["timeout"] == timeouts_before + 1
+
+
+def test_it_reports_a_broker_that_does_not_answer(viewer_client, upstream, monkeypatch):
+    from portal_ui.celery_app import app
+
+    monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:9/0")  # discard port: nothing listens
+    monkeypatch.setattr(app, "_pool", None)
+    response = viewer_client.get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["checks"]["broker"]["ok"] is False
+    assert body["checks"]["upstream"]["ok"] is True
 
 
 def test_it_reports_a_down_upstream_as_degraded(client, db, settings):

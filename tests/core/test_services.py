@@ -18,7 +18,7 @@ def test_it_runs_on_postgresql_in_ci(db, require_service):
 
 
 @pytest.mark.redis
-def test_it_reports_a_redis_broker_healthy(client, db, upstream, require_service, monkeypatch):
+def test_it_reports_a_redis_broker_healthy(viewer_client, upstream, require_service, monkeypatch):
     url = os.environ.get("REDIS_URL", "")
     reachable = False
     if url:
@@ -34,6 +34,6 @@ def test_it_reports_a_redis_broker_healthy(client, db, upstream, require_service
 
     monkeypatch.setattr(app.conf, "broker_url", url)
     monkeypatch.setattr(app, "_pool", None)
-    body = client.get("/healthz").json()
+    body = viewer_client.get("/healthz").json()
     assert body["checks"]["broker"]["ok"] is True, body
     assert body["checks"]["broker"]["detail"].startswith("redis://")

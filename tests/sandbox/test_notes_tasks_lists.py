@@ -29,7 +29,7 @@ def test_it_adds_and_lists_notes_newest_first(api, new_workorder):
     )
 
 
-def test_it_adds_tasks_with_quantity_given_as_note_or_quantity(api, new_workorder):
+def test_it_adds_tasks_with_the_quantity_given_as_note(api, new_workorder):
     wo_id = new_workorder()["id"]
     items = api.ok("GET", "taskitem", params={"name": r"\*\*Technician Down Payment\*\*"})["data"]["tasks"]
     item_id = str(items[0]["taskitem_id"])
@@ -64,24 +64,25 @@ def test_it_adds_tasks_with_quantity_given_as_note_or_quantity(api, new_workorde
         "5,000.00",
         "10,000.00",
     )
-    both = api.ok(
+    more = api.ok(
         "POST",
         f"workorder/{wo_id}/task",
-        data={
-            "taskitem_id": item_id,
-            "description": "More",
-            "rate": "1,250.50",
-            "quantity": "3",
-            "note": "3",
-        },
+        data={"taskitem_id": item_id, "description": "More", "rate": "1,250.50", "note": "3"},
     )["data"]["task"]
-    assert (both["quantity"], both["price"]) == ("3", "3,751.50")
+    assert (more["quantity"], more["price"]) == ("3", "3,751.50")
     default = api.ok(
         "POST", f"workorder/{wo_id}/task", data={"taskitem_id": item_id, "description": "One", "rate": "85"}
     )["data"]["task"]
     assert default["quantity"] == "1"
+    # A field the upstream list does not name is not the quantity.
+    undocumented = api.ok(
+        "POST",
+        f"workorder/{wo_id}/task",
+        data={"taskitem_id": item_id, "description": "Other", "rate": "85", "quantity": "4"},
+    )["data"]["task"]
+    assert undocumented["quantity"] == "1"
     listing = api.ok("GET", f"workorder/{wo_id}/task")
-    assert listing["message"] == "3 tasks found"
+    assert listing["message"] == "4 tasks found"
     assert api.ok("GET", f"workorder/{wo_id}/task", params={"description": "m*"})["message"] == "1 task found"
 
 
@@ -94,7 +95,7 @@ def test_it_validates_tasks(api, new_workorder):
         "POST",
         f"workorder/{wo_id}/task",
         400,
-        data={"taskitem_id": "99999", "description": "x", "rate": "ten", "quantity": "-1"},
+        data={"taskitem_id": "99999", "description": "x", "rate": "ten", "note": "-1"},
     )
     for message in ("Invalid taskitem_id: 99999", "Invalid rate: ten", "Invalid quantity: -1"):
         assert message in bad["message"]

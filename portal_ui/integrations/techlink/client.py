@@ -666,6 +666,9 @@ class TechLinkClient:
                 raise _transport_error(exc, "GET", path, answer_started=True) from exc
             finally:
                 response.close()
+            if response.status_code < 300 and not _is_envelope(response):
+                # An uploaded JSON file served without an attachment header: the file itself.
+                return types.RawFile(response)
             try:
                 _envelope_data(response, "GET", path)
             except errors.TechLinkServerError as exc:
@@ -839,6 +842,14 @@ def _transport_error(
     return errors.TechLinkConnectionError(
         f"{message}: {type(cause).__name__}", method=method, path=path, maybe_applied=maybe_applied
     )
+
+
+def _is_envelope(response: requests.Response) -> bool:
+    try:
+        payload = response.json()
+    except ValueError:
+        return False
+    return isinstance(payload, dict) and "code" in payload and "message" in payload
 
 
 def _envelope_data(response: requests.Response, method: str, path: str) -> Any:

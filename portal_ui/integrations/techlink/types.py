@@ -75,6 +75,15 @@ _ZONES: dict[str, timezone] = {
     "AKST": timezone(timedelta(hours=-9), "AKST"),
     "AKDT": timezone(timedelta(hours=-8), "AKDT"),
     "HST": timezone(timedelta(hours=-10), "HST"),
+    "HDT": timezone(timedelta(hours=-9), "HDT"),
+    # Atlantic and Newfoundland (Puerto Rico, the Virgin Islands, the Maritimes, Newfoundland).
+    "AST": timezone(timedelta(hours=-4), "AST"),
+    "ADT": timezone(timedelta(hours=-3), "ADT"),
+    "NST": timezone(-timedelta(hours=3, minutes=30), "NST"),
+    "NDT": timezone(-timedelta(hours=2, minutes=30), "NDT"),
+    # Pacific territories (Guam and the Northern Marianas, American Samoa).
+    "CHST": timezone(timedelta(hours=10), "ChST"),
+    "SST": timezone(timedelta(hours=-11), "SST"),
 }
 _DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M")
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d")
