@@ -40,6 +40,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "portal_ui.core.middleware.ForwardedForMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -159,6 +160,8 @@ TECHLINK_CONNECT_TIMEOUT = env.float("TECHLINK_CONNECT_TIMEOUT", default=3.05)
 TECHLINK_READ_TIMEOUT = env.float("TECHLINK_READ_TIMEOUT", default=20.0)
 TECHLINK_MAX_RETRIES = env.int("TECHLINK_MAX_RETRIES", default=3)
 TECHLINK_MAX_WORKERS = env.int("TECHLINK_MAX_WORKERS", default=8)
+# Reverse proxies in front of the web server that append to X-Forwarded-For (0: none, the default).
+TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
 HEALTHZ_UPSTREAM_TIMEOUT = env.float("HEALTHZ_UPSTREAM_TIMEOUT", default=5.0)
 
 # Celery. The embedded default is kombu's SQLAlchemy transport on a SQLite file (no server to run; messages are

@@ -228,3 +228,44 @@ def test_it_lets_an_admin_create_staff_and_keeps_the_form_on_bad_input(admin_cli
 def test_it_shows_only_the_navigation_a_role_may_use(viewer_client):
     html = viewer_client.get(reverse("home")).content.decode()
     assert 'href="/staff/"' not in html
+
+
+def _fail_logins(client, username, settings, **headers):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("login"), {"username": username, "password": "wrong"}, headers=headers)
+
+
+def test_it_tells_visitors_behind_the_tls_proxy_apart(client, dispatcher, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    _fail_logins(client, dispatcher.username, settings, x_forwarded_for="203.0.113.5")
+    locked = client.post(
+        reverse("login"),
+        {"username": dispatcher.username, "password": PASSWORD},
+        headers={"x_forwarded_for": "203.0.113.5"},
+    )
+    assert locked.status_code == 429
+    # A name the visitor wrote in front of the proxy's entry does not get them out of the lockout.
+    spoofed = client.post(
+        reverse("login"),
+        {"username": dispatcher.username, "password": PASSWORD},
+        headers={"x_forwarded_for": "198.51.100.1, 203.0.113.5"},
+    )
+    assert spoofed.status_code == 429
+    # Another member of staff behind the same proxy is not locked out with them.
+    other = client.post(
+        reverse("login"),
+        {"username": dispatcher.username, "password": PASSWORD},
+        headers={"x_forwarded_for": "203.0.113.99"},
+    )
+    assert other.status_code == 302
+
+
+def test_it_ignores_forwarded_addresses_without_a_trusted_proxy(client, dispatcher, settings):
+    assert settings.TRUSTED_PROXY_COUNT == 0
+    _fail_logins(client, dispatcher.username, settings, x_forwarded_for="203.0.113.5")
+    response = client.post(
+        reverse("login"),
+        {"username": dispatcher.username, "password": PASSWORD},
+        headers={"x_forwarded_for": "203.0.113.99"},
+    )
+    assert response.status_code == 429
