@@ -14,3 +14,6 @@ urlpatterns = [
     path("", include("portal_ui.portal_links.urls")),
     path("", include("portal_ui.dispatch.urls")),
 ]
+
+# JSON for refused requests under /api/v1/ (e.g. a Host header not allowed), Django's page elsewhere.
+handler400 = "portal_ui.portal_links.api.bad_request"

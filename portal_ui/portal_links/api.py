@@ -6,15 +6,20 @@ Every answer is JSON: `{success: true, data}` (lists add `paging`) or
 
 import logging
 import math
+import re
 from functools import wraps
 from typing import Annotated, Any, Literal
 
-from django.core.exceptions import RequestDataTooBig
+from django.conf import settings
+from django.core.exceptions import DisallowedHost, RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.http import Http404, HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
+from django.views import defaults
 from ninja import NinjaAPI, Query, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 from ninja.security import APIKeyHeader
+from pydantic import AfterValidator, StringConstraints
 
 from portal_ui.portal_links import schemas, selectors, services
 from portal_ui.portal_links.models import ApiKey, PortalLink
@@ -27,11 +32,19 @@ ERROR_CODES = {
     405: "method_not_allowed",
     409: "conflict",
     413: "too_large",
+    415: "unsupported_media_type",
     429: "rate_limited",
     500: "server_error",
+    503: "unavailable",
 }
+API_PREFIX = "/api/v1/"
 logger = logging.getLogger(__name__)
 ERRORS = {code: schemas.ErrorEnvelope for code in (400, 401, 403, 404)}
+# Operations with a JSON body can also answer 413 (too large) and 415 (not JSON).
+BODY_ERRORS = {**ERRORS, 413: schemas.ErrorEnvelope, 415: schemas.ErrorEnvelope}
+# Link ids as made by new_object_id (and at most as long as the column): anything else is no link.
+LINK_ID = re.compile(r"[0-9A-Za-z]{1,32}")
+FilterText = Annotated[str, StringConstraints(max_length=32), AfterValidator(schemas.no_nul)]
 SortName = Literal[tuple(name for field in selectors.SORTABLE_FIELDS for name in (field, f"-{field}"))]  # type: ignore[valid-type]
 
 
@@ -44,7 +57,22 @@ class ApiKeyAuth(APIKeyHeader):
         return services.api_key_authenticate(key=key)
 
 
+class UnsupportedMediaType(Exception):
+    """The request body is not declared as JSON."""
+
+
+class JsonBodyParser(Parser):
+    """Request bodies are JSON and say so (`application/json`, or a `+json` type)."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        content_type = (request.content_type or "").lower()
+        if content_type != "application/json" and not content_type.endswith("+json"):
+            raise UnsupportedMediaType(content_type)
+        return super().parse_body(request)
+
+
 api = NinjaAPI(
+    parser=JsonBodyParser(),
     title="Workorder Portal Link API",
     version="1.0.0",
     description=(
@@ -93,6 +121,15 @@ def _auth_error(request, exc):
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
+    # A body ninja could not parse: say why (the parser's exception is the cause).
+    if isinstance(exc.__cause__, UnsupportedMediaType):
+        shown = exc.__cause__.args[0] or "none"
+        return error_response(
+            415, f"Send the body as JSON with Content-Type: application/json (not {shown}).", {}
+        )
+    if isinstance(exc.__cause__, ValueError):
+        message = f"The body is not valid JSON: {exc.__cause__}."
+        return error_response(400, message, {"body": [message]})
     return error_response(exc.status_code, str(exc) or "Request failed.")
 
 
@@ -104,6 +141,29 @@ def _not_found(request, exc):
 @api.exception_handler(RequestDataTooBig)
 def _too_big(request, exc):
     return error_response(413, "The request body is too large.")
+
+
+def _refusal_message(exc: BaseException | None) -> str:
+    if isinstance(exc, TooManyFieldsSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        return f"Too many query parameters or fields: at most {limit} are accepted."
+    if isinstance(exc, DisallowedHost):
+        return "This server does not answer for that Host header."
+    return "The request was refused as malformed."
+
+
+@api.exception_handler(SuspiciousOperation)
+def _suspicious(request, exc: SuspiciousOperation):
+    """Django refuses the request itself, e.g. more than DATA_UPLOAD_MAX_NUMBER_FIELDS query parameters."""
+    logging.getLogger(f"django.security.{type(exc).__name__}").warning("%s", exc)
+    return error_response(400, _refusal_message(exc))
+
+
+@api.exception_handler(services.WorkOrderUncheckable)
+def _uncheckable(request, exc: services.WorkOrderUncheckable):
+    response = error_response(503, exc.message, {"workorder": [exc.message]})
+    response["Retry-After"] = "30"
+    return response
 
 
 @api.exception_handler(Exception)
@@ -127,6 +187,8 @@ def _key(request) -> ApiKey:
 
 
 def _get_link(request, link_id: str) -> PortalLink:
+    if not LINK_ID.fullmatch(link_id):
+        raise Http404
     return get_object_or_404(selectors.portal_links_visible_to(_key(request)), pk=link_id)
 
 
@@ -154,10 +216,10 @@ def list_links(
     company_namespace: Annotated[
         list[schemas.Namespace] | None, Query(description="Company namespace for filtering")
     ] = None,
-    workorder: Annotated[str | None, Query(max_length=20, description="Filter by workorder ID")] = None,
+    workorder: Annotated[FilterText | None, Query(description="Filter by workorder ID")] = None,
     is_active: Annotated[bool | None, Query(description="Filter by active status")] = None,
     link_type: Annotated[schemas.LinkTypeName | None, Query(description="Filter by link type")] = None,
-    ids: Annotated[list[str] | None, Query(alias="_id", description="Filter by ID")] = None,
+    ids: Annotated[list[FilterText] | None, Query(alias="_id", description="Filter by ID")] = None,
 ):
     links = selectors.portal_link_list(
         api_key=_key(request),
@@ -180,11 +242,13 @@ def list_links(
 
 @api.post(
     "/workorder-portal-links",
-    response={201: schemas.LinkEnvelope, **ERRORS},
+    response={201: schemas.LinkEnvelope, **BODY_ERRORS, 503: schemas.ErrorEnvelope},
     by_alias=True,
     tags=TAG,
     summary="Create a new workorder portal link",
-    description="The answer's `url` is the customer URL; it is shown only here and by regenerate.",
+    description="The answer's `url` is the customer URL; it is shown only here and by regenerate. "
+    "The work order must exist in TechLink (400 with `fields.workorder` when it does not). When TechLink "
+    "cannot be asked, nothing is created and the answer is 503: try again later.",
 )
 def create_link(request, payload: schemas.LinkCreateIn):
     data = payload.model_dump()
@@ -221,13 +285,15 @@ def get_link(request, id: str):
 
 @api.put(
     "/workorder-portal-links/{id}",
-    response={200: schemas.LinkEnvelope, **ERRORS},
+    response={200: schemas.LinkEnvelope, **BODY_ERRORS},
     by_alias=True,
     tags=TAG,
     summary="Update workorder portal link",
     description="Partial update: only the fields sent change (null leaves a field as it is, except "
     "`expiry_date`, where null removes the expiry). An `access_restrictions` object without `passcode` keeps "
-    "the stored passcode.",
+    "the stored passcode. Only secure links have a passcode: changing `link_type` away from `secure` "
+    "removes it, so making the link secure again needs a new one. Changing the type, the passcode or the "
+    "allowed e-mail addresses or domains ends every customer session opened before.",
 )
 def update_link(request, id: str, payload: schemas.LinkUpdateIn):
     link = _get_link(request, id)
@@ -313,6 +379,14 @@ def api_not_found(request, rest: str = ""):
 
 
 api_not_found.csrf_exempt = True
+
+
+def bad_request(request, exception=None, template_name="400.html"):
+    """The site's 400 handler (`handler400`): JSON under /api/v1/, Django's page elsewhere. It answers what
+    Django refuses before any view runs, such as a Host header not in ALLOWED_HOSTS."""
+    if request.path_info.startswith(API_PREFIX):
+        return error_response(400, _refusal_message(exception))
+    return defaults.bad_request(request, exception, template_name=template_name)
 
 
 def api_urls():

@@ -41,8 +41,9 @@ CUSTOMER_CSP = {
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
 }
-# Downloads and photos: nothing in them may run or load anything.
-FILE_CSP = {"default-src": [CSP.NONE], "sandbox": [], "frame-ancestors": [CSP.NONE]}
+# Downloads and photos: nothing in them may run or load anything. `True` renders the bare `sandbox`
+# directive (every restriction on); an empty list would drop the directive altogether.
+FILE_CSP = {"default-src": [CSP.NONE], "sandbox": True, "frame-ancestors": [CSP.NONE]}
 
 OUTCOME_FOR_STATUS = {
     LinkStatus.INACTIVE: AccessOutcome.INACTIVE,
@@ -167,18 +168,22 @@ def _usable(request, token: str, *, what: str, allow_exhausted: bool = False):
 # --- session grants ----------------------------------------------------------------------------------
 
 
+def _is_current(grant: dict | None, link: PortalLink) -> bool:
+    """A grant counts while the link has the token and the gate it was opened with: regenerating the URL or
+    changing the gate (type, passcode, allowed addresses) ends it."""
+    return bool(grant) and grant.get("v") == link.token_version and grant.get("g") == link.gate_version
+
+
 def _grant(request, link: PortalLink) -> dict | None:
-    """This browser's grant for the link, if it was opened with the link's current token."""
+    """This browser's grant for the link, if it was opened with the link's current token and gate."""
     grant = request.session.get(SESSION_KEY, {}).get(link.pk)
-    if grant and grant.get("v") == link.token_version:
-        return grant
-    return None
+    return grant if _is_current(grant, link) else None
 
 
 def _store_grant(request, link: PortalLink, **values) -> None:
     grants = dict(request.session.get(SESSION_KEY, {}))
-    current = grants.get(link.pk) if (grants.get(link.pk) or {}).get("v") == link.token_version else {}
-    grants[link.pk] = {**(current or {}), "v": link.token_version, **values}
+    current = grants.get(link.pk) if _is_current(grants.get(link.pk), link) else {}
+    grants[link.pk] = {**(current or {}), "v": link.token_version, "g": link.gate_version, **values}
     request.session[SESSION_KEY] = grants
 
 
@@ -278,7 +283,7 @@ def _gate_post(request, link: PortalLink, token: str):
         return _gate(request, link, token, status=403, error="That passcode is not right.")
     if link.link_type == LinkType.PRIVATE and action == "send_code":
         email = request.POST.get("email", "").strip()[:254]
-        if "@" not in email:
+        if "@" not in email or "\x00" in email:
             return _gate(request, link, token, status=400, error="Enter your e-mail address.", email=email)
         result = services.portal_link_email_code_send(link=link, email=email, ip=ip)
         if result == "limited":
@@ -292,7 +297,7 @@ def _gate_post(request, link: PortalLink, token: str):
             )
         return _gate(request, link, token, email=email, code_sent=True)
     if link.link_type == LinkType.PRIVATE and action == "verify":
-        email = request.POST.get("email", "").strip()[:254]
+        email = request.POST.get("email", "").strip()[:254].replace("\x00", "")
         result = services.portal_link_email_code_verify(
             link=link, email=email, code=request.POST.get("code", "")[:20], ip=ip
         )

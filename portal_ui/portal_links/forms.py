@@ -50,7 +50,8 @@ class PortalLinkForm(forms.Form):
         required=False,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="Stored hashed. When editing, leave empty to keep the current passcode.",
+        help_text="Stored hashed. When editing, leave empty to keep the current passcode. "
+        "A link changed to another type loses its passcode.",
     )
     allowed_emails = forms.CharField(
         label="Allowed e-mail addresses (private links)",

@@ -46,6 +46,9 @@ class PortalLink(models.Model):
     token_hash = models.CharField(max_length=64, unique=True)
     # Raised by every regenerate; customer sessions remember the generation they were opened with.
     token_version = models.PositiveIntegerField(default=1)
+    # Raised whenever the gate changes (type, passcode, allowed addresses or domains); a customer session
+    # counts only while it carries the link's current token_version and gate_version.
+    gate_version = models.PositiveIntegerField(default=1)
     view_count = models.PositiveIntegerField(default=0)
     last_viewed_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(

@@ -18,7 +18,7 @@ LinkTypeName = Literal["public", "private", "secure"]
 StatusName = Literal["active", "inactive", "expired", "exhausted"]
 
 
-def _no_nul(value: str) -> str:
+def no_nul(value: str) -> str:
     if "\x00" in value:
         raise ValueError("must not contain NUL characters")
     return value
@@ -45,7 +45,7 @@ Namespace = Annotated[
 ]
 WorkOrderId = Annotated[str, StringConstraints(min_length=1, max_length=12, pattern=r"^[1-9][0-9]*$")]
 HexColor = Annotated[str, StringConstraints(pattern=r"^#([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})$")]
-PlainText = Annotated[str, AfterValidator(_no_nul)]
+PlainText = Annotated[str, AfterValidator(no_nul)]
 EmailList = Annotated[list[Email], Field(max_length=50)]
 
 
@@ -88,7 +88,7 @@ class AccessRestrictionsIn(StrictSchema):
     `max_views` ends the link after that many page views."""
 
     passcode: (
-        Annotated[str, StringConstraints(min_length=4, max_length=128), AfterValidator(_no_nul)] | None
+        Annotated[str, StringConstraints(min_length=4, max_length=128), AfterValidator(no_nul)] | None
     ) = Field(None, description="Write-only passcode for secure links (4-128 characters).")
     allowed_emails: EmailList = Field(default_factory=list, description="E-mail addresses allowed (private).")
     allowed_domains: Annotated[list[Domain], Field(max_length=50)] = Field(
@@ -137,14 +137,14 @@ class NotificationSettings(StrictSchema):
 class CustomBranding(StrictSchema):
     """Branding of the customer page. Colours are hex `#rgb` or `#rrggbb`; the logo must be an https URL."""
 
-    company_name: Annotated[str, StringConstraints(max_length=100), AfterValidator(_no_nul)] | None = None
+    company_name: Annotated[str, StringConstraints(max_length=100), AfterValidator(no_nul)] | None = None
     logo_url: Annotated[str, StringConstraints(max_length=500, pattern=LOGO_URL_PATTERN)] | None = Field(
         None, description="https URL of the logo image."
     )
     primary_color: HexColor | None = None
     secondary_color: HexColor | None = None
     welcome_text: (
-        Annotated[str, StringConstraints(max_length=WELCOME_TEXT_MAX), AfterValidator(_no_nul)] | None
+        Annotated[str, StringConstraints(max_length=WELCOME_TEXT_MAX), AfterValidator(no_nul)] | None
     ) = Field(None, description=f"Shown at the top of the page (at most {WELCOME_TEXT_MAX} characters).")
 
 

@@ -4,7 +4,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models.functions import Length
 
 from portal_ui.portal_links.models import AccessLog, ApiKey, LinkNamespace, PortalLink
 from portal_ui.portal_links.tokens import hash_token
@@ -73,7 +74,7 @@ def portal_link_list(
     return links.order_by(*_ordering(sort))
 
 
-def _ordering(sort: str | None) -> list[str]:
+def _ordering(sort: str | None) -> list:
     if not sort:
         return ["-created_at", "id"]
     descending = sort.startswith("-")
@@ -81,6 +82,14 @@ def _ordering(sort: str | None) -> list[str]:
     if name not in SORTABLE_FIELDS:
         raise InvalidSort(f"Cannot sort by {name!r}; use one of: {', '.join(SORTABLE_FIELDS)}.")
     column = SORTABLE_FIELDS[name]
+    if name == "workorder":
+        # Work order ids are digit strings without leading zeros: shorter is smaller, then digit by digit
+        # ("2" before "10"), on every database and without casting.
+        return [
+            Length(column).desc() if descending else Length(column).asc(),
+            F(column).desc() if descending else F(column).asc(),
+            "id",
+        ]
     return [f"-{column}" if descending else column, "id"]
 
 

@@ -48,6 +48,18 @@ class PortalLinkInvalid(Exception):
         self.fields = fields or {}
 
 
+class WorkOrderUncheckable(Exception):
+    """Neither the read model nor TechLink could say whether the work order exists; nothing was created."""
+
+    def __init__(self, workorder: str):
+        self.workorder = workorder
+        self.message = (
+            f"Whether work order {workorder} exists could not be checked because TechLink is not answering; "
+            "no link was created. Try again in a moment."
+        )
+        super().__init__(self.message)
+
+
 class NamespaceForbidden(Exception):
     """The caller may not place a link in these namespaces."""
 
@@ -92,12 +104,17 @@ def _validate_gates(
     link_type: str,
     restrictions: dict[str, Any],
     has_passcode: bool,
+    passcode_sent: bool,
     expiry_date: datetime | None,
     expiry_changed: bool,
 ) -> None:
     fields: dict[str, list[str]] = {}
     if link_type == LinkType.SECURE and not has_passcode:
         fields["access_restrictions.passcode"] = ["A secure link needs a passcode."]
+    if link_type != LinkType.SECURE and passcode_sent:
+        fields["access_restrictions.passcode"] = [
+            "Only secure links have a passcode; make the link secure or leave the passcode out."
+        ]
     if link_type == LinkType.PRIVATE and not (
         restrictions.get("allowed_emails") or restrictions.get("allowed_domains")
     ):
@@ -111,9 +128,41 @@ def _validate_gates(
 
 
 def _split_restrictions(restrictions: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """The restrictions to store, and the passcode sent with them (None when none was sent)."""
     restrictions = dict(restrictions)
     passcode = restrictions.pop("passcode", None)
-    return restrictions, passcode
+    return restrictions, passcode or None
+
+
+def _gate(link_type: str, restrictions: dict[str, Any]) -> tuple:
+    """What a customer session proves when it passes the gate (the passcode is compared separately)."""
+    return (
+        link_type,
+        frozenset(e.lower() for e in restrictions.get("allowed_emails") or []),
+        frozenset(d.lower() for d in restrictions.get("allowed_domains") or []),
+    )
+
+
+def _check_workorder(workorder: str) -> None:
+    """Refuse a work order that does not exist: the read model is asked first, then TechLink (which also
+    brings the work order into the read model). Raises WorkOrderUncheckable when neither can say."""
+    from portal_ui.integrations.techlink import errors
+    from portal_ui.mirror import selectors as mirror_selectors
+    from portal_ui.mirror import services as mirror_services
+
+    workorder_id = int(workorder)
+    if mirror_selectors.workorder_get(workorder_id=workorder_id) is not None:
+        return
+    try:
+        record = mirror_services.mirror_workorder_refresh(workorder_id=workorder_id)
+    except errors.TechLinkError:
+        logger.warning("Could not check whether work order %s exists", workorder, exc_info=True)
+        raise WorkOrderUncheckable(workorder) from None
+    if record is None:
+        raise PortalLinkInvalid(
+            f"Work order {workorder} does not exist.",
+            {"workorder": [f"There is no work order {workorder} in TechLink."]},
+        )
 
 
 def _set_namespaces(link: PortalLink, namespaces: list[str]) -> None:
@@ -128,7 +177,6 @@ def _dedupe(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
-@transaction.atomic
 def portal_link_create(
     *,
     workorder: str,
@@ -146,8 +194,10 @@ def portal_link_create(
 ) -> IssuedLink:
     """Create a link; the returned URL carries the only copy of its token.
 
-    `company_namespace` defaults to the API key's namespaces, or to settings.PORTAL_LINK_DEFAULT_NAMESPACE
-    for staff. With an API key, namespaces outside the key's raise NamespaceForbidden."""
+    The work order must exist (the read model, else TechLink, is asked): PortalLinkInvalid when it does not,
+    WorkOrderUncheckable when TechLink cannot be asked. `company_namespace` defaults to the API key's
+    namespaces, or to settings.PORTAL_LINK_DEFAULT_NAMESPACE for staff. With an API key, namespaces outside
+    the key's raise NamespaceForbidden. Only secure links take a passcode."""
     if not WORKORDER_ID.fullmatch(workorder or ""):
         raise PortalLinkInvalid(
             "The work order id must be digits.", {"workorder": ["Use the digits of the id."]}
@@ -163,27 +213,31 @@ def portal_link_create(
         link_type=link_type,
         restrictions=restrictions,
         has_passcode=bool(passcode),
+        passcode_sent=bool(passcode),
         expiry_date=expiry_date,
         expiry_changed=True,
     )
+    # Outside the transaction: no database transaction stays open while TechLink is asked.
+    _check_workorder(workorder)
     token, token_hash = _new_token()
-    link = PortalLink.objects.create(
-        workorder=workorder,
-        link_type=link_type,
-        permissions=permissions or {},
-        access_restrictions=restrictions,
-        passcode_hash=make_password(passcode) if passcode else "",
-        expiry_date=expiry_date,
-        notification_settings=notification_settings or {},
-        custom_branding=custom_branding or {},
-        metadata=metadata or {},
-        is_active=is_active,
-        company_namespace=company_namespace,
-        token_hash=token_hash,
-        created_by=created_by,
-        created_by_key=api_key.prefix if api_key else "",
-    )
-    _set_namespaces(link, company_namespace)
+    with transaction.atomic():
+        link = PortalLink.objects.create(
+            workorder=workorder,
+            link_type=link_type,
+            permissions=permissions or {},
+            access_restrictions=restrictions,
+            passcode_hash=make_password(passcode) if passcode else "",
+            expiry_date=expiry_date,
+            notification_settings=notification_settings or {},
+            custom_branding=custom_branding or {},
+            metadata=metadata or {},
+            is_active=is_active,
+            company_namespace=company_namespace,
+            token_hash=token_hash,
+            created_by=created_by,
+            created_by_key=api_key.prefix if api_key else "",
+        )
+        _set_namespaces(link, company_namespace)
     return IssuedLink(link=link, url=_customer_url(token))
 
 
@@ -205,14 +259,18 @@ def portal_link_update(
     *, link: PortalLink, changes: dict[str, Any], api_key: ApiKey | None = None
 ) -> PortalLink:
     """Apply the given fields only (partial update). An access_restrictions without a passcode keeps the
-    stored passcode; `passcode: ""` removes it (refused for secure links)."""
+    stored passcode; a link that is no longer secure loses its passcode, so making it secure again needs a
+    new one. A change of the gate (type, passcode, allowed addresses or domains) ends every customer session
+    opened before it."""
     unknown = set(changes) - set(UPDATABLE_FIELDS)
     if unknown:
         raise PortalLinkInvalid(
             "Unknown fields.", {name: ["This field cannot be changed."] for name in unknown}
         )
     link = PortalLink.objects.select_for_update().get(pk=link.pk)
+    gate_before = _gate(link.link_type, link.access_restrictions or {})
     passcode_hash = link.passcode_hash
+    passcode_sent = False
     expiry_changed = "expiry_date" in changes and changes["expiry_date"] != link.expiry_date
     if "company_namespace" in changes:
         namespaces = _dedupe(changes["company_namespace"] or [])
@@ -226,9 +284,8 @@ def portal_link_update(
     if "access_restrictions" in changes:
         restrictions, passcode = _split_restrictions(changes["access_restrictions"] or {})
         link.access_restrictions = restrictions
-        if passcode == "":
-            passcode_hash = ""
-        elif passcode:
+        if passcode:
+            passcode_sent = True
             passcode_hash = make_password(passcode)
     for name in (
         "link_type",
@@ -245,9 +302,14 @@ def portal_link_update(
         link_type=link.link_type,
         restrictions=link.access_restrictions,
         has_passcode=bool(passcode_hash),
+        passcode_sent=passcode_sent,
         expiry_date=link.expiry_date,
         expiry_changed=expiry_changed,
     )
+    if link.link_type != LinkType.SECURE:
+        passcode_hash = ""
+    if passcode_sent or _gate(link.link_type, link.access_restrictions or {}) != gate_before:
+        link.gate_version += 1
     link.passcode_hash = passcode_hash
     link.save()
     return link
@@ -469,10 +531,18 @@ def portal_link_email_code_verify(*, link: PortalLink, email: str, code: str, ip
     return "expired" if pending.attempts + 1 >= CODE_MAX_ATTEMPTS else "bad"
 
 
+def _customer_note_prefix(*, email: str = "") -> str:
+    """How a customer's comment starts in the work order's notes."""
+    return f"Customer comment (via portal link, {email}):" if email else "Customer comment (via portal link):"
+
+
 def portal_link_customer_comment(
     *, link: PortalLink, note: str, ip: str | None, email: str = ""
 ) -> "UpstreamWrite":
-    """Send the customer's comment upstream as a work order note (durable write); notify."""
+    """Send the customer's comment upstream as a work order note (durable write); notify.
+
+    The note is sent under the dashboard's TechLink account, so its text starts with "Customer comment (via
+    portal link[, the visitor's proven e-mail address]):" to tell staff and technicians who wrote it."""
     from portal_ui.jobs import services as job_services
 
     note = note.strip()
@@ -482,12 +552,18 @@ def portal_link_customer_comment(
         raise PortalLinkInvalid(
             "The comment is too long.", {"note": [f"At most {COMMENT_MAX_LENGTH} characters."]}
         )
+    if "\x00" in note:
+        message = (
+            "The comment contains an invisible NUL character, which cannot be sent; remove it and try again."
+        )
+        raise PortalLinkInvalid(message, {"note": [message]})
     who = f" ({email})" if email else ""
     try:
+        # The final text is what the durable write records and later matches upstream.
         write = job_services.workorder_note_add(
             user=None,
             workorder_id=int(link.workorder),
-            note=note,
+            note=f"{_customer_note_prefix(email=email)} {note}",
             actor_label=f"Customer via portal link {link.pk}",
         )
     except DjangoValidationError as exc:
@@ -514,6 +590,12 @@ def portal_link_customer_upload(
         raise PortalLinkInvalid(
             "The file is too large.", {"upload": [f"Files up to {limit:.0f} MB can be sent."]}
         )
+    if "\x00" in description or "\x00" in (upload.name or ""):
+        message = (
+            "The file name or description contains an invisible NUL character, which cannot be sent; "
+            "remove it and try again."
+        )
+        raise PortalLinkInvalid(message, {"upload": [message]})
     who = f" ({email})" if email else ""
     try:
         write = job_services.workorder_document_upload(

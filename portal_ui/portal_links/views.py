@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import QueryDict
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,6 +18,13 @@ REVEAL_KEY = "portal_links.reveal"
 # A link made in one step from a work order page: the link alone opens it, it shows status and
 # schedule only, and it ends after this many days.
 ONE_STEP_DAYS = 30
+
+
+def _link_or_404(pk: str) -> PortalLink:
+    """The link, or 404 for anything that is not a link id (a NUL byte would break PostgreSQL's query)."""
+    if "\x00" in pk:
+        raise Http404
+    return get_object_or_404(PortalLink, pk=pk)
 
 
 def _reveal(request, kind: str, pk, secret: str) -> None:
@@ -67,24 +74,28 @@ def portal_link_new(request):
                 expiry_date=timezone.now() + timedelta(days=ONE_STEP_DAYS),
                 created_by=request.user,
             )
-        except services.PortalLinkInvalid as exc:
+        except (services.PortalLinkInvalid, services.WorkOrderUncheckable) as exc:
             messages.error(request, f"No link was created: {exc.message}")
             return redirect("portal_links")
         return _created(request, issued)
     form = PortalLinkForm(
         request.POST or None, initial={"workorder": workorder, "link_type": LinkType.PUBLIC}
     )
+    status = 200
     if request.method == "POST" and form.is_valid():
         payload = form.cleaned_data["payload"]
         try:
             issued = services.portal_link_create(**payload, created_by=request.user)
         except services.PortalLinkInvalid as exc:
             form.add_service_errors(exc.fields)
+        except services.WorkOrderUncheckable as exc:
+            form.add_error("workorder", exc.message)
+            status = 503
         else:
             return _created(request, issued)
-    return render(
-        request, "portal_links/form.html", {"form": form, "link": None}, status=400 if form.errors else 200
-    )
+    if form.errors and status == 200:
+        status = 400
+    return render(request, "portal_links/form.html", {"form": form, "link": None}, status=status)
 
 
 def _created(request, issued: services.IssuedLink):
@@ -96,7 +107,7 @@ def _created(request, issued: services.IssuedLink):
 @viewer_required
 @require_GET
 def portal_link_detail(request, pk: str):
-    link = get_object_or_404(PortalLink, pk=pk)
+    link = _link_or_404(pk)
     permissions = selectors.link_permissions(link)
     context = {
         "link": link,
@@ -110,7 +121,7 @@ def portal_link_detail(request, pk: str):
 @dispatcher_required
 @require_http_methods(["GET", "POST"])
 def portal_link_edit(request, pk: str):
-    link = get_object_or_404(PortalLink, pk=pk)
+    link = _link_or_404(pk)
     form = PortalLinkForm(request.POST or None, link=link)
     if request.method == "POST" and form.is_valid():
         try:
@@ -128,7 +139,7 @@ def portal_link_edit(request, pk: str):
 @dispatcher_required
 @require_POST
 def portal_link_activate(request, pk: str):
-    services.portal_link_activate(link=get_object_or_404(PortalLink, pk=pk))
+    services.portal_link_activate(link=_link_or_404(pk))
     messages.success(request, "Portal link activated.")
     return redirect("portal_link_detail", pk=pk)
 
@@ -136,7 +147,7 @@ def portal_link_activate(request, pk: str):
 @dispatcher_required
 @require_POST
 def portal_link_deactivate(request, pk: str):
-    services.portal_link_deactivate(link=get_object_or_404(PortalLink, pk=pk))
+    services.portal_link_deactivate(link=_link_or_404(pk))
     messages.success(request, "Portal link deactivated: its URL no longer opens.")
     return redirect("portal_link_detail", pk=pk)
 
@@ -144,16 +155,19 @@ def portal_link_deactivate(request, pk: str):
 @dispatcher_required
 @require_POST
 def portal_link_regenerate(request, pk: str):
-    issued = services.portal_link_regenerate(link=get_object_or_404(PortalLink, pk=pk))
+    issued = services.portal_link_regenerate(link=_link_or_404(pk))
     _reveal(request, "link", issued.link.pk, issued.url)
     messages.success(request, "New URL made; the old one and every session opened with it stopped working.")
     return redirect("portal_link_detail", pk=pk)
 
 
 @dispatcher_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def portal_link_delete(request, pk: str):
-    link = get_object_or_404(PortalLink, pk=pk)
+    """GET asks to confirm (a page of its own, no script needed); POST deletes."""
+    link = _link_or_404(pk)
+    if request.method == "GET":
+        return render(request, "portal_links/confirm_delete.html", {"link": link})
     workorder = link.workorder
     services.portal_link_delete(link=link)
     messages.success(request, f"Portal link for work order {workorder} deleted.")
@@ -173,7 +187,7 @@ def _preview_headers(response):
 @require_GET
 def portal_link_preview(request, pk: str):
     """The customer page of the link as it is now, without the gate and without counting a view."""
-    link = get_object_or_404(PortalLink, pk=pk)
+    link = _link_or_404(pk)
     context = customer.page_context(request, link, "", preview=True)
     return _preview_headers(customer.render_page(request, link, context))
 
@@ -181,14 +195,14 @@ def portal_link_preview(request, pk: str):
 @viewer_required
 @require_GET
 def portal_link_preview_file(request, pk: str, kind: str, file_id: int):
-    link = get_object_or_404(PortalLink, pk=pk)
+    link = _link_or_404(pk)
     return _preview_headers(customer.stream_file(request, link, kind, file_id, log=False))
 
 
 @viewer_required
 @require_GET
 def portal_link_preview_brand(request, pk: str):
-    return customer.brand_stylesheet(get_object_or_404(PortalLink, pk=pk))
+    return customer.brand_stylesheet(_link_or_404(pk))
 
 
 # --- API keys -------------------------------------------------------------------------------------------

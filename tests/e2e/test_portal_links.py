@@ -64,3 +64,15 @@ def test_it_shows_a_secure_link_only_after_the_right_passcode(
     # The staff page counts the customer's view.
     page.reload()
     expect(page.locator("dl.fields")).to_contain_text(re.compile(r"Views\s*1"))
+
+    # Staff change the passcode: the customer's open page asks for the new one.
+    page.get_by_role("link", name="Edit").click()
+    page.get_by_label("Passcode (secure links)").fill(f"lantern-{tag}")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Portal link saved.")).to_be_visible()
+    customer.reload()
+    expect(customer.get_by_role("heading", name="Enter the passcode")).to_be_visible()
+    expect(customer.locator("body")).not_to_contain_text(note)
+    customer.get_by_label("Passcode").fill(f"lantern-{tag}")
+    customer.get_by_role("button", name="Open").click()
+    expect(customer.locator("#notes")).to_contain_text(note)

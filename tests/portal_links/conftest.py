@@ -69,9 +69,21 @@ def other_api(client, other_key):
     return ApiClient(client, other_key.key)
 
 
+def mirror_workorder(workorder_id) -> None:
+    """Put a work order into the local read model, where link creation finds it without asking TechLink."""
+    from django.utils import timezone
+
+    from portal_ui.mirror.models import WorkOrderRecord
+
+    WorkOrderRecord.objects.get_or_create(
+        pk=int(workorder_id), defaults={"summary": "Install fibre router", "synced_at": timezone.now()}
+    )
+
+
 def make_link(**overrides):
     fields = {"workorder": "1001", "link_type": "public", "company_namespace": ["acme"]}
     fields.update(overrides)
+    mirror_workorder(fields["workorder"])
     return services.portal_link_create(**fields)
 
 

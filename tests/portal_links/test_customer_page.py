@@ -1,11 +1,13 @@
 """The customer page /p/<token>/: token lifecycle, gates, permissions, files, comments, headers, access log."""
 
+import hashlib
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.utils import timezone
 
 from portal_ui.jobs.models import UpstreamWrite
@@ -114,6 +116,91 @@ def test_it_ends_sessions_opened_before_a_regenerate(client, fake_upstream):
     assert client.get(f"{path_of(renewed)}files/photo/7/").status_code == 404
 
 
+# --- a stricter gate ends the sessions opened before ---------------------------------------------------------
+
+
+def link_api(client, api_key):
+    from .conftest import ApiClient
+
+    return ApiClient(client, api_key.key)
+
+
+def opened(browser, issued) -> bool:
+    return "Install fibre router" in browser.get(path_of(issued)).content.decode()
+
+
+def test_it_gates_an_open_session_when_a_public_link_becomes_secure(client, api_key, fake_upstream):
+    customer = Client()
+    issued = make_link(permissions={"view_photos": True})
+    assert opened(customer, issued)
+    response = link_api(client, api_key).put(
+        f"/workorder-portal-links/{issued.link.pk}",
+        {"link_type": "secure", "access_restrictions": {"passcode": "blue-door-42"}},
+    )
+    assert response.status_code == 200
+    page = customer.get(path_of(issued)).content.decode()
+    assert "Enter the passcode" in page and "Install fibre router" not in page
+    assert customer.get(f"{path_of(issued)}files/photo/7/").status_code == 404
+    customer.post(path_of(issued), {"action": "passcode", "passcode": "blue-door-42"})
+    assert opened(customer, issued)
+
+
+def test_it_gates_open_sessions_again_when_the_passcode_changes(client, api_key, fake_upstream):
+    customer = Client()
+    issued = make_link(link_type="secure", access_restrictions={"passcode": "blue-door-42"})
+    customer.post(path_of(issued), {"action": "passcode", "passcode": "blue-door-42"})
+    assert opened(customer, issued)
+    link_api(client, api_key).put(
+        f"/workorder-portal-links/{issued.link.pk}", {"access_restrictions": {"passcode": "green-gate-7"}}
+    )
+    assert "Enter the passcode" in customer.get(path_of(issued)).content.decode()
+    assert (
+        customer.post(path_of(issued), {"action": "passcode", "passcode": "blue-door-42"}).status_code == 403
+    )
+    customer.post(path_of(issued), {"action": "passcode", "passcode": "green-gate-7"})
+    assert opened(customer, issued)
+
+
+def test_it_gates_an_open_session_when_a_secure_link_becomes_private(client, api_key, fake_upstream):
+    customer = Client()
+    issued = make_link(link_type="secure", access_restrictions={"passcode": "blue-door-42"})
+    customer.post(path_of(issued), {"action": "passcode", "passcode": "blue-door-42"})
+    assert opened(customer, issued)
+    link_api(client, api_key).put(
+        f"/workorder-portal-links/{issued.link.pk}",
+        {"link_type": "private", "access_restrictions": {"allowed_emails": ["pat@customer.example"]}},
+    )
+    page = customer.get(path_of(issued)).content.decode()
+    assert "Confirm your e-mail address" in page and "Install fibre router" not in page
+
+
+def test_it_gates_an_open_session_when_the_allowed_addresses_change(client, api_key, fake_upstream):
+    customer = Client()
+    issued = private_link()
+    customer.post(path_of(issued), {"action": "send_code", "email": "pat@customer.example"})
+    customer.post(
+        path_of(issued), {"action": "verify", "email": "pat@customer.example", "code": emailed_code()}
+    )
+    assert opened(customer, issued)
+    link_api(client, api_key).put(
+        f"/workorder-portal-links/{issued.link.pk}",
+        {"access_restrictions": {"allowed_emails": ["sam@customer.example"]}},
+    )
+    assert "Confirm your e-mail address" in customer.get(path_of(issued)).content.decode()
+
+
+def test_it_keeps_open_sessions_when_the_gate_stays_the_same(client, api_key, fake_upstream):
+    customer = Client()
+    issued = make_link(link_type="secure", access_restrictions={"passcode": "blue-door-42"})
+    customer.post(path_of(issued), {"action": "passcode", "passcode": "blue-door-42"})
+    link_api(client, api_key).put(
+        f"/workorder-portal-links/{issued.link.pk}",
+        {"link_type": "secure", "permissions": {"view_notes": True}, "access_restrictions": {"max_views": 9}},
+    )
+    page = customer.get(path_of(issued)).content.decode()
+    assert "Install fibre router" in page and "Gate code is 4711" in page
+
+
 def test_it_stops_a_deactivated_link_and_its_open_session(client, fake_upstream):
     issued = make_link(permissions={"view_photos": True})
     assert client.get(path_of(issued)).status_code == 200
@@ -190,7 +277,10 @@ def test_it_opens_a_private_link_with_an_emailed_code(client, fake_upstream):
     assert response.status_code == 200
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["pat@customer.example"]
     code = emailed_code()
-    assert code not in str(EmailCode.objects.values().get())
+    stored = EmailCode.objects.values().get()
+    assert code not in [str(value) for value in stored.values()]
+    assert re.fullmatch(r"[0-9a-f]{64}", stored["code_hash"])
+    assert stored["code_hash"] != hashlib.sha256(code.encode()).hexdigest()  # keyed, not a plain hash
     response = client.post(
         path_of(issued), {"action": "verify", "email": "pat@customer.example", "code": code}
     )
@@ -367,6 +457,16 @@ def test_it_proxies_photos_and_documents_through_the_link(client, fake_upstream)
     assert outcomes(issued.link)[1:] == [("photo 7", "ok"), ("document 5", "ok"), ("closeout 9", "ok")]
 
 
+def test_it_sandboxes_photos_and_documents(client, fake_upstream):
+    issued = make_link(permissions=ALL_PERMISSIONS)
+    client.get(path_of(issued))
+    for path in ("files/photo/7/", "files/document/5/"):
+        response = client.get(f"{path_of(issued)}{path}")
+        directives = [d.strip() for d in response["Content-Security-Policy"].split(";")]
+        assert "sandbox" in directives, directives
+        assert "default-src 'none'" in directives
+
+
 def test_it_refuses_files_the_permissions_do_not_grant(client, fake_upstream):
     issued = make_link(permissions={"view_photos": True, "view_client_documents": True})
     client.get(path_of(issued))
@@ -395,12 +495,47 @@ def test_it_sends_a_customer_comment_upstream_and_notifies(client, fake_upstream
     response = client.post(f"{path_of(issued)}comment/", {"note": "Please call before arriving"})
     assert response.status_code == 302
     write = UpstreamWrite.objects.get()
-    assert write.payload == {"workorder_id": 1001, "note": "Please call before arriving"}
+    assert write.payload == {
+        "workorder_id": 1001,
+        "note": "Customer comment (via portal link): Please call before arriving",
+    }
     assert write.created_by is None
     assert write.actor_label == f"Customer via portal link {issued.link.pk}"
     assert mail.outbox[-1].to == ["dispatch@acme.test"]
     assert "Please call before arriving" in mail.outbox[-1].body
     assert "Thank you, your comment was sent" in client.get(response["Location"]).content.decode()
+
+
+def test_it_marks_a_private_visitors_comment_with_their_address(client, fake_upstream):
+    issued = private_link(permissions={"add_comment": True})
+    client.post(path_of(issued), {"action": "send_code", "email": "Pat@Customer.example"})
+    client.post(
+        path_of(issued), {"action": "verify", "email": "pat@customer.example", "code": emailed_code()}
+    )
+    client.get(path_of(issued))
+    response = client.post(f"{path_of(issued)}comment/", {"note": "The side gate is locked"})
+    assert response.status_code == 302
+    assert UpstreamWrite.objects.get().payload["note"] == (
+        "Customer comment (via portal link, pat@customer.example): The side gate is locked"
+    )
+
+
+def test_it_refuses_a_comment_with_a_nul_character(client, fake_upstream):
+    issued = make_link(permissions={"add_comment": True})
+    client.get(path_of(issued))
+    response = client.post(f"{path_of(issued)}comment/", {"note": "call me\x00"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "cannot be sent" in html and "call me" in html
+    assert UpstreamWrite.objects.count() == 0
+
+
+def test_it_asks_again_for_an_address_with_a_nul_character(client, fake_upstream):
+    issued = private_link()
+    response = client.post(path_of(issued), {"action": "send_code", "email": "pat@customer.example\x00"})
+    assert response.status_code == 400
+    assert "Enter your e-mail address" in response.content.decode()
+    assert mail.outbox == []
 
 
 def test_it_refuses_comments_when_not_permitted(client, fake_upstream):
@@ -434,6 +569,16 @@ def test_it_sends_a_customer_upload_upstream(client, fake_upstream, settings, tm
     assert write.actor_label == f"Customer via portal link {issued.link.pk}"
     assert mail.outbox[-1].to == ["dispatch@acme.test"]
     assert outcomes(issued.link)[-1] == ("upload", "ok")
+
+
+def test_it_refuses_an_upload_description_with_a_nul_character(client, fake_upstream):
+    issued = make_link(permissions={"upload_document": True})
+    client.get(path_of(issued))
+    upload = SimpleUploadedFile("meter.jpg", b"jpeg-bytes", content_type="image/jpeg")
+    response = client.post(f"{path_of(issued)}upload/", {"upload": upload, "description": "Meter\x00"})
+    assert response.status_code == 400
+    assert "cannot be sent" in response.content.decode()
+    assert UpstreamWrite.objects.count() == 0
 
 
 def test_it_refuses_a_too_large_upload(client, fake_upstream, settings):
@@ -478,7 +623,12 @@ def test_it_sends_the_privacy_headers(client, fake_upstream, kind):
     assert "unsafe-inline" not in csp
 
 
-def test_it_rate_limits_per_address(client, fake_upstream, settings):
+# The rate limit counts in clock windows; a stopped clock keeps each test inside one window.
+A_MINUTE_START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def test_it_rate_limits_per_address(client, fake_upstream, settings, time_machine):
+    time_machine.move_to(A_MINUTE_START, tick=False)
     settings.PORTAL_LINK_RATE_LIMIT = "3/m"
     issued = make_link()
     for _ in range(3):
@@ -490,7 +640,8 @@ def test_it_rate_limits_per_address(client, fake_upstream, settings):
     assert outcomes(issued.link)[3] == ("page", "rate_limited")
 
 
-def test_it_counts_photos_apart_from_pages(client, fake_upstream, settings):
+def test_it_counts_photos_apart_from_pages(client, fake_upstream, settings, time_machine):
+    time_machine.move_to(A_MINUTE_START, tick=False)
     settings.PORTAL_LINK_RATE_LIMIT = "2/m"
     issued = make_link(permissions={"view_photos": True})
     client.get(path_of(issued))

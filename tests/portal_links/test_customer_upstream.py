@@ -37,3 +37,39 @@ def test_it_says_not_available_for_an_unknown_work_order(client, upstream):
     response = client.get("/" + issued.url.split("/", 3)[3])
     assert response.status_code == 200
     assert "details of this work order are not available" in response.content.decode()
+
+
+def test_it_adds_a_customer_comment_once_even_when_the_answer_is_lost(
+    client, upstream, django_capture_on_commit_callbacks, monkeypatch
+):
+    """The note carries the customer marker, and the durable write still finds it upstream after a lost
+    answer instead of adding it twice."""
+    import uuid
+
+    from portal_ui.integrations.techlink import errors
+    from portal_ui.jobs.models import UpstreamWrite
+
+    api = techlink_client()
+    workorder_id = api.workorder_ids()[0]
+    issued = make_link(workorder=str(workorder_id), permissions={"add_comment": True})
+    path = "/" + issued.url.split("/", 3)[3]
+    client.get(path)
+    real_add = api.workorder_note_add
+    sent = []
+
+    def applied_but_answer_lost(*args, **kwargs):
+        sent.append(args)
+        real_add(*args, **kwargs)
+        if len(sent) == 1:
+            raise errors.TechLinkTimeout("TechLink did not answer in time", maybe_applied=True)
+
+    monkeypatch.setattr(api, "workorder_note_add", applied_but_answer_lost)
+    comment = f"Please ring the bell twice {uuid.uuid4().hex}"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(f"{path}comment/", {"note": comment}).status_code == 302
+    write = UpstreamWrite.objects.get()
+    assert write.status == "done", write.error
+    expected = f"Customer comment (via portal link): {comment}"
+    notes = [n for n in api.workorder_notes(workorder_id) if n.content == expected]
+    assert [n.note_id for n in notes] == [write.result["note_id"]]
+    assert len(sent) == 1

@@ -8,20 +8,23 @@ from django.utils import timezone
 from portal_ui.portal_links.models import ApiKey, PortalLink
 from portal_ui.portal_links.services import api_key_revoke
 
-from .conftest import ApiClient, make_link
+from .conftest import ApiClient, make_link, mirror_workorder
 
 pytestmark = pytest.mark.django_db
 
 BASE = "/workorder-portal-links"
+BASE_URL = f"/api/v1{BASE}"
 
 
 def create(api, **body):
     payload = {"workorder": "1001", "link_type": "public"}
     payload.update(body)
+    mirror_workorder(payload["workorder"])
     return api.post(BASE, payload)
 
 
 def test_it_creates_a_link_with_the_seed_defaults(api):
+    mirror_workorder("1001")
     response = api.post(
         BASE, {"workorder": "1001", "access_restrictions": {"allowed_emails": ["a@example.com"]}}
     )
@@ -400,3 +403,272 @@ def test_it_answers_json_when_something_breaks(api, monkeypatch):
     assert response.status_code == 500
     assert response.json()["error"]["code"] == "server_error"
     assert "on fire" not in response.content.decode()
+
+
+# --- the work order must exist -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("workorder", ["987654321", "999999999999"])  # the second beyond a 32-bit integer
+def test_it_refuses_a_work_order_that_does_not_exist(api, upstream, workorder):
+    response = api.post(BASE, {"workorder": workorder, "link_type": "public"})
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "bad_request"
+    assert workorder in " ".join(error["fields"]["workorder"])
+    assert PortalLink.objects.count() == 0
+
+
+def test_it_asks_techlink_about_a_work_order_the_read_model_lacks(api, upstream):
+    from portal_ui.core.upstream import techlink_client
+    from portal_ui.mirror.models import WorkOrderRecord
+
+    workorder_id = techlink_client().workorder_ids()[0]
+    assert not WorkOrderRecord.objects.filter(pk=workorder_id).exists()
+    response = api.post(BASE, {"workorder": str(workorder_id), "link_type": "public"})
+    assert response.status_code == 201
+    assert response.json()["data"]["workorder"] == str(workorder_id)
+    assert WorkOrderRecord.objects.filter(pk=workorder_id).exists()
+
+
+def test_it_creates_nothing_when_the_work_order_cannot_be_checked(api, upstream):
+    with upstream.configured(error_rate=1.0):  # TechLink answers every request with an error
+        response = api.post(BASE, {"workorder": "987654321", "link_type": "public"})
+    assert response.status_code == 503
+    error = response.json()["error"]
+    assert error["code"] == "unavailable"
+    assert "could not be checked" in error["message"] and "Try again" in error["message"]
+    assert "workorder" in error["fields"]
+    assert PortalLink.objects.count() == 0
+
+
+# --- passcodes belong to secure links only ----------------------------------------------------------------
+
+
+def test_it_removes_the_passcode_when_a_link_stops_being_secure(api):
+    link_id = create(api, link_type="secure", access_restrictions={"passcode": "hunter22"}).json()["data"][
+        "_id"
+    ]
+    response = api.put(f"{BASE}/{link_id}", {"link_type": "public"})
+    assert response.status_code == 200
+    assert response.json()["data"]["access_restrictions"]["has_passcode"] is False
+    assert PortalLink.objects.get(pk=link_id).passcode_hash == ""
+    # Back to secure: the old passcode does not come back, a new one is needed.
+    response = api.put(f"{BASE}/{link_id}", {"link_type": "secure"})
+    assert response.status_code == 400
+    assert "access_restrictions.passcode" in response.json()["error"]["fields"]
+    response = api.put(
+        f"{BASE}/{link_id}", {"link_type": "secure", "access_restrictions": {"passcode": "fresh-one-9"}}
+    )
+    assert response.status_code == 200
+    assert response.json()["data"]["access_restrictions"]["has_passcode"] is True
+
+
+def test_it_refuses_a_passcode_for_a_link_that_is_not_secure(api):
+    response = create(api, link_type="public", access_restrictions={"passcode": "hunter22"})
+    assert response.status_code == 400
+    assert "secure" in " ".join(response.json()["error"]["fields"]["access_restrictions.passcode"])
+    assert PortalLink.objects.count() == 0
+    link_id = create(api).json()["data"]["_id"]
+    response = api.put(f"{BASE}/{link_id}", {"access_restrictions": {"passcode": "hunter22"}})
+    assert response.status_code == 400
+    assert "access_restrictions.passcode" in response.json()["error"]["fields"]
+    assert PortalLink.objects.get(pk=link_id).passcode_hash == ""
+
+
+# --- more list checks ---------------------------------------------------------------------------------------
+
+
+def test_it_sorts_work_orders_as_numbers(api):
+    for workorder in ("10", "9", "100", "2"):
+        make_link(workorder=workorder)
+    ascending = [row["workorder"] for row in api.get(BASE, {"sort": "workorder"}).json()["data"]]
+    descending = [row["workorder"] for row in api.get(BASE, {"sort": "-workorder"}).json()["data"]]
+    assert ascending == ["2", "9", "10", "100"]
+    assert descending == ["100", "10", "9", "2"]
+
+
+def sort_key(field: str, row: dict):
+    value = row[field]
+    return int(value) if field == "workorder" else value
+
+
+@pytest.mark.parametrize("descending", [False, True], ids=["ascending", "descending"])
+@pytest.mark.parametrize(
+    "field",
+    [
+        "_id",
+        "workorder",
+        "link_type",
+        "is_active",
+        "expiry_date",
+        "view_count",
+        "last_viewed_at",
+        "created_at",
+        "updated_at",
+    ],
+)
+def test_it_sorts_by_every_allowed_field(api, field, descending):
+    now = timezone.now()
+    kinds = [
+        {"link_type": "secure", "access_restrictions": {"passcode": "pass1234"}},
+        {"link_type": "public"},
+        {"link_type": "private", "access_restrictions": {"allowed_domains": ["acme.test"]}},
+        {"link_type": "public"},
+    ]
+    for n, (workorder, kind) in enumerate(zip(("30", "4", "200", "1000"), kinds, strict=True)):
+        link = make_link(workorder=workorder, **kind).link
+        # Each field in an order of its own, none following the creation order.
+        PortalLink.objects.filter(pk=link.pk).update(
+            is_active=n % 2 == 0,
+            expiry_date=now + timedelta(days=(3, 1, 4, 2)[n]),
+            view_count=(7, 3, 9, 5)[n],
+            last_viewed_at=now - timedelta(hours=(2, 4, 1, 3)[n]),
+            created_at=now - timedelta(days=(5, 8, 6, 7)[n]),
+            updated_at=now - timedelta(minutes=(9, 6, 8, 7)[n]),
+        )
+    sort = f"-{field}" if descending else field
+    response = api.get(BASE, {"sort": sort})
+    assert response.status_code == 200
+    rows = response.json()["data"]
+    # Ties (is_active, link_type) fall back to the id, ascending either way.
+    by_id = sorted(rows, key=lambda row: row["_id"])
+    expected = sorted(by_id, key=lambda row: sort_key(field, row), reverse=descending)
+    assert [row["_id"] for row in rows] == [row["_id"] for row in expected]
+
+
+def test_it_filters_by_link_type_alone(api):
+    secure = make_link(link_type="secure", access_restrictions={"passcode": "pass1234"}).link
+    make_link(link_type="public")
+    make_link(link_type="private", access_restrictions={"allowed_emails": ["pat@example.com"]})
+    body = api.get(BASE, {"link_type": "secure"}).json()
+    assert [row["_id"] for row in body["data"]] == [secure.pk]
+    assert body["paging"]["total"] == 1
+
+
+def test_it_filters_by_company_namespace_alone(client, db):
+    from portal_ui.portal_links.services import api_key_create
+
+    api = ApiClient(client, api_key_create(name="Two", namespaces=["north", "south"]).key)
+    north = make_link(company_namespace=["north"]).link
+    make_link(company_namespace=["south"])
+    body = api.get(BASE, {"company_namespace": "north"}).json()
+    assert [row["_id"] for row in body["data"]] == [north.pk]
+    assert body["paging"]["total"] == 1
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "two"])
+def test_it_refuses_a_bad_page(api, page):
+    response = api.get(BASE, {"page": page})
+    assert response.status_code == 400
+    assert "page" in response.json()["error"]["fields"]
+
+
+# --- more errors -------------------------------------------------------------------------------------------
+
+NESTED_OBJECTS = ["permissions", "access_restrictions", "notification_settings", "custom_branding"]
+
+
+@pytest.mark.parametrize("name", NESTED_OBJECTS)
+def test_it_refuses_unknown_keys_inside_each_object(api, name):
+    response = create(api, **{name: {"surprise": True}})
+    assert response.status_code == 400
+    assert f"{name}.surprise" in response.json()["error"]["fields"]
+    assert PortalLink.objects.count() == 0
+
+
+@pytest.mark.parametrize("name", NESTED_OBJECTS)
+def test_it_refuses_unknown_keys_inside_each_object_on_update(api, public_link, name):
+    response = api.put(f"{BASE}/{public_link.link.pk}", {name: {"surprise": True}})
+    assert response.status_code == 400
+    assert f"{name}.surprise" in response.json()["error"]["fields"]
+
+
+def test_it_refuses_a_body_that_is_too_large(api, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    response = create(api, metadata={"note": "x" * 2000})
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "too_large"
+    assert PortalLink.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "content_type,body",
+    [
+        ("application/x-www-form-urlencoded", "workorder=1001&link_type=public"),
+        ("text/plain", '{"workorder": "1001", "link_type": "public"}'),
+    ],
+)
+def test_it_refuses_a_body_that_is_not_declared_as_json(api, content_type, body):
+    mirror_workorder("1001")
+    response = api.client.post(BASE_URL, data=body, content_type=content_type, headers=api.headers)
+    assert response.status_code == 415
+    error = response.json()["error"]
+    assert error["code"] == "unsupported_media_type"
+    assert "application/json" in error["message"]
+    assert PortalLink.objects.count() == 0
+
+
+def test_it_accepts_json_with_a_charset(api):
+    mirror_workorder("1001")
+    response = api.client.post(
+        BASE_URL,
+        data='{"workorder": "1001", "link_type": "public"}',
+        content_type="application/json; charset=utf-8",
+        headers=api.headers,
+    )
+    assert response.status_code == 201
+
+
+def test_it_says_what_is_wrong_with_malformed_json(api):
+    response = api.post(BASE, '{"workorder": ')
+    assert response.status_code == 400
+    assert "not valid JSON" in response.json()["error"]["fields"]["body"][0]
+
+
+@pytest.mark.parametrize("expiry", ["tomorrow", "2030-13-01T00:00:00Z", "2030-01-01T25:00:00Z"])
+def test_it_refuses_an_expiry_that_is_not_a_date_time(api, expiry):
+    response = create(api, expiry_date=expiry)
+    assert response.status_code == 400
+    assert "expiry_date" in response.json()["error"]["fields"]
+    assert PortalLink.objects.count() == 0
+
+
+def test_it_answers_400_for_too_many_query_parameters(api):
+    query = "&".join(f"p{n}=1" for n in range(1001))
+    response = api.client.get(f"{BASE_URL}?{query}", headers=api.headers)
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["success"] is False
+    assert response.json()["error"]["code"] == "bad_request"
+    assert "at most 1000" in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("name", ["workorder", "_id"])
+def test_it_refuses_nul_bytes_in_filters(api, public_link, name):
+    response = api.client.get(f"{BASE_URL}?{name}=%00", headers=api.headers)
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]
+
+
+@pytest.mark.parametrize(
+    "method,suffix",
+    [("get", ""), ("put", ""), ("delete", ""), ("post", "/regenerate"), ("post", "/activate")],
+)
+def test_it_answers_404_for_a_nul_byte_id(api, public_link, method, suffix):
+    path = f"{BASE}/%00{suffix}"
+    response = api.put(path, {"is_active": False}) if method == "put" else getattr(api, method)(path)
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+    assert PortalLink.objects.get(pk=public_link.link.pk).is_active
+
+
+def test_it_answers_json_for_a_host_it_does_not_serve(api, client):
+    response = api.client.get(BASE_URL, headers={**api.headers, "Host": "evil.example"})
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["success"] is False
+    assert "Host" in response.json()["error"]["message"]
+    # Elsewhere the site keeps its usual page.
+    page = client.get("/portal-links/", headers={"Host": "evil.example"})
+    assert page.status_code == 400
+    assert page["Content-Type"].startswith("text/html")

@@ -27,7 +27,8 @@ def keep_the_test_connection_open():
 
 
 @pytest.fixture
-def schema_key(db):
+def schema_key(db, upstream):
+    # Creating a link asks the sandbox whether the generated work order exists.
     issued = services.api_key_create(name="Fuzzer", namespaces=["acme", "globex"])
     # Some links to read, change, regenerate and delete (generated ids rarely hit them, listing does).
     for _ in range(3):

@@ -8,7 +8,7 @@ from django.urls import reverse
 from portal_ui.portal_links import services
 from portal_ui.portal_links.models import AccessLog, ApiKey, PortalLink
 
-from .conftest import ApiClient, make_link
+from .conftest import ApiClient, make_link, mirror_workorder
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +59,7 @@ def test_it_lets_viewers_look_but_not_change(viewer_client):
 
 def test_it_creates_a_link_in_one_step_from_a_work_order(dispatcher_client, settings):
     settings.PORTAL_LINK_DEFAULT_NAMESPACE = "dispatch-east"
+    mirror_workorder("4242")
     response = dispatcher_client.post(reverse("portal_link_new") + "?workorder=4242")
     link = PortalLink.objects.get()
     assert response["Location"] == reverse("portal_link_detail", args=[link.pk])
@@ -80,6 +81,7 @@ def test_it_refuses_a_one_step_link_without_a_work_order(dispatcher_client):
 
 
 def test_it_creates_a_link_with_the_form(dispatcher_client, dispatcher):
+    mirror_workorder("77")
     form = dispatcher_client.get(reverse("portal_link_new") + "?workorder=77").content.decode()
     assert 'value="77"' in form
     response = dispatcher_client.post(
@@ -106,6 +108,7 @@ def test_it_creates_a_link_with_the_form(dispatcher_client, dispatcher):
 
 
 def test_it_shows_what_is_wrong_with_the_form_and_keeps_the_input(dispatcher_client):
+    mirror_workorder("77")
     response = dispatcher_client.post(
         reverse("portal_link_new"),
         {
@@ -260,3 +263,84 @@ def test_it_edits_an_expired_link_without_touching_the_expiry(dispatcher_client)
     )
     assert response.status_code == 400
     assert "must be in the future" in response.content.decode()
+
+
+# --- the work order must exist -------------------------------------------------------------------------------
+
+
+def test_it_refuses_a_one_step_link_to_a_work_order_that_does_not_exist(dispatcher_client, upstream):
+    response = dispatcher_client.post(reverse("portal_link_new"), {"workorder": "987654321"}, follow=True)
+    html = response.content.decode()
+    assert "No link was created: Work order 987654321 does not exist." in html
+    assert PortalLink.objects.count() == 0
+
+
+def test_it_shows_on_the_form_that_the_work_order_does_not_exist(dispatcher_client, upstream):
+    response = dispatcher_client.post(
+        reverse("portal_link_new"),
+        {"workorder": "987654321", "link_type": "public", "is_active": "on", "company_name": "Keep me"},
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "There is no work order 987654321 in TechLink." in html
+    assert 'value="987654321"' in html and "Keep me" in html
+    assert PortalLink.objects.count() == 0
+
+
+def test_it_says_when_the_work_order_cannot_be_checked(dispatcher_client, upstream):
+    with upstream.configured(error_rate=1.0):
+        response = dispatcher_client.post(
+            reverse("portal_link_new"), {"workorder": "987654321", "link_type": "public", "is_active": "on"}
+        )
+    assert response.status_code == 503
+    html = response.content.decode()
+    assert "could not be checked" in html and "Try again" in html
+    assert 'value="987654321"' in html
+    assert PortalLink.objects.count() == 0
+
+
+# --- passcodes, deleting, odd ids ------------------------------------------------------------------------------
+
+
+def test_it_removes_the_passcode_when_staff_make_a_link_public(dispatcher_client):
+    issued = make_link(link_type="secure", access_restrictions={"passcode": "swordfish-9"})
+    response = dispatcher_client.post(
+        reverse("portal_link_edit", args=[issued.link.pk]),
+        {"link_type": "public", "is_active": "on", "view_schedule": "on"},
+    )
+    assert response.status_code == 302
+    assert PortalLink.objects.get(pk=issued.link.pk).has_passcode is False
+    response = dispatcher_client.post(
+        reverse("portal_link_edit", args=[issued.link.pk]),
+        {"link_type": "secure", "is_active": "on", "view_schedule": "on"},
+    )
+    assert response.status_code == 400
+    assert "A secure link needs a passcode." in response.content.decode()
+
+
+def test_it_asks_before_deleting_a_link(dispatcher_client):
+    issued = make_link()
+    pk = issued.link.pk
+    detail = dispatcher_client.get(reverse("portal_link_detail", args=[pk])).content.decode()
+    delete_url = reverse("portal_link_delete", args=[pk])
+    assert f'href="{delete_url}"' in detail
+    assert f'action="{delete_url}"' not in detail  # no one-click delete on the detail page
+    confirm = dispatcher_client.get(delete_url)
+    assert confirm.status_code == 200
+    html = confirm.content.decode()
+    assert "Delete the portal link for work order 1001?" in html
+    assert re.search(rf'<form method="post" action="{re.escape(delete_url)}"', html)
+    assert PortalLink.objects.filter(pk=pk).exists()
+    response = dispatcher_client.post(delete_url, follow=True)
+    assert "Portal link for work order 1001 deleted." in response.content.decode()
+    assert not PortalLink.objects.filter(pk=pk).exists()
+
+
+def test_it_does_not_offer_viewers_the_delete_confirmation(viewer_client):
+    issued = make_link()
+    assert viewer_client.get(reverse("portal_link_delete", args=[issued.link.pk])).status_code == 403
+
+
+@pytest.mark.parametrize("suffix", ["", "edit/", "delete/", "preview/"])
+def test_it_answers_404_for_a_nul_byte_link_id(dispatcher_client, suffix):
+    assert dispatcher_client.get(f"/portal-links/%00/{suffix}").status_code == 404
