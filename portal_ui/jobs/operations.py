@@ -1,22 +1,27 @@
 """How each kind of upstream write is sent, and how an earlier attempt is recognised upstream.
 
-Markers (what identifies "our" object when an attempt's outcome is unknown):
+How "our" object is recognised when an attempt's outcome is unknown:
 
-* work order create: ``client_reference``. When staff leave it empty a unique one is generated
-  (``TLD-<write id>-<6 hex>``) and sent with the work order; it shows as the client reference.
-* site create: the client ``site_id`` field. When staff leave it empty a unique one is generated the same way
-  and becomes the site's (reference-only) site ID.
-* note: the note text; task: the description; document uploads: the description, else the file name.
-  These are not unique by nature, so before the first send the matching objects already present are recorded
-  (``baseline``); only a match that is not in the baseline counts as ours.
-* attribute set and updates are idempotent and simply sent again; removals treat "not found" on a repeat
-  as done.
+* work order create: at its site, the same summary, and the same client reference when staff gave one (else
+  the same PO and description);
+* site create: the same client site ID when staff gave one, else the same name and ZIP code;
+* note: the same text; task: the same description, quantity and rate; document upload: the same file name and
+  description.
+
+None of these is unique by nature, so before the first send the matching objects already present are recorded
+(``baseline``); only a match that is not in the baseline, and that no other write took as its own, counts as
+ours. Writes to one target run one at a time (see ``portal_ui.jobs.services``), so no later write of ours can
+create a look-alike while a write is in doubt. Nothing is written into TechLink that staff did not type.
+
+Attribute set and updates are idempotent and simply sent again; removals and deletes count "not found" as
+done (what staff wanted gone is not there).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, BinaryIO
 
 from django.urls import NoReverseMatch, reverse
@@ -37,10 +42,11 @@ class Operation:
     found_key: str = ""  # result key naming the found object
     missing_is_done: bool = False
 
-    def existing(self, client: Client, write: UpstreamWrite) -> int | None:
-        """The upstream object an earlier attempt of this write created, if any."""
+    def existing(self, client: Client, write: UpstreamWrite, taken: set[int] = frozenset()) -> int | None:
+        """The upstream object an earlier attempt of this write created, if any (``taken``: objects other
+        writes already recognised as theirs)."""
         assert self.find is not None
-        before = set(write.baseline or [])
+        before = set(write.baseline or []) | set(taken)
         ours = [object_id for object_id in self.find(client, write) if object_id not in before]
         return max(ours) if ours else None
 
@@ -78,8 +84,10 @@ def _site_create(client: Client, write: UpstreamWrite, _file: BinaryIO | None) -
 
 
 def _site_find(client: Client, write: UpstreamWrite) -> list[int]:
-    marker = write.payload["fields"]["site_id"]
-    return list(client.site_ids(site_id=wildcards.escape(marker)))
+    fields = write.payload["fields"]
+    if fields.get("site_id"):
+        return list(client.site_ids(site_id=wildcards.escape(fields["site_id"])))
+    return list(client.site_ids(name=wildcards.escape(fields["name"]), zip=wildcards.escape(fields["zip"])))
 
 
 def _site_update(client: Client, write: UpstreamWrite, _file: BinaryIO | None) -> dict:
@@ -101,9 +109,11 @@ def _site_attribute_remove(client: Client, write: UpstreamWrite, _file: BinaryIO
 
 def _document_matches(write: UpstreamWrite, documents: list) -> list[int]:
     description = write.payload.get("description", "")
-    if description:
-        return [d.document_id for d in documents if (d.description or "").strip() == description]
-    return [d.document_id for d in documents if d.filename == write.filename]
+    return [
+        d.document_id
+        for d in documents
+        if (d.filename or "").strip() == write.filename and (d.description or "").strip() == description
+    ]
 
 
 def _document_upload(
@@ -151,8 +161,17 @@ def _workorder_find(client: Client, write: UpstreamWrite) -> list[int]:
     ids = client.workorder_ids(site_id=str(fields["site_id"]), summary=wildcards.escape(fields["summary"]))
     if not ids:
         return []
-    marker = fields["client_reference"]
-    return [wo.id for wo in client.workorders_get(ids) if wo.client_reference == marker]
+
+    def same(value: str | None, key: str) -> bool:
+        return (value or "").strip() == fields.get(key, "")
+
+    if fields.get("client_reference"):
+        return [wo.id for wo in client.workorders_get(ids) if same(wo.client_reference, "client_reference")]
+    return [
+        wo.id
+        for wo in client.workorders_get(ids)
+        if same(wo.po, "po") and same(wo.description, "description")
+    ]
 
 
 def _workorder_update(client: Client, write: UpstreamWrite, _file: BinaryIO | None) -> dict:
@@ -184,7 +203,12 @@ def _task_add(client: Client, write: UpstreamWrite, _file: BinaryIO | None) -> d
 def _task_find(client: Client, write: UpstreamWrite) -> list[int]:
     p = write.payload
     tasks = client.workorder_tasks(p["workorder_id"], description=wildcards.escape(p["description"]))
-    return [t.task_id for t in tasks if (t.description or "").strip() == p["description"]]
+    quantity, rate = Decimal(p["quantity"]), Decimal(p["rate"])
+    return [
+        t.task_id
+        for t in tasks
+        if (t.description or "").strip() == p["description"] and t.quantity == quantity and t.rate == rate
+    ]
 
 
 def _workorder_document_find(client: Client, write: UpstreamWrite) -> list[int]:

@@ -8,7 +8,9 @@ TechLink's message. Nothing the staff member typed or uploaded is lost: a failed
 file and can be retried (``upstream_write_retry``).
 
 Exactly once: before repeating a create whose earlier attempt may have reached TechLink, the task looks
-upstream for the write's marker (see ``portal_ui.jobs.operations``) and only sends when it is not there.
+upstream for it (see ``portal_ui.jobs.operations``) and only sends when it is not there. Writes to the same
+TechLink object (``UpstreamWrite.target``) are sent one at a time, oldest first: a retried change never
+overtakes a later one, and a create being checked upstream cannot mistake a later write's object for its own.
 Rows stuck in ``queued``/``running`` (lost broker message, worker killed) are re-queued by the periodic
 ``upstream_write_requeue_stuck``.
 """
@@ -17,7 +19,6 @@ from __future__ import annotations
 
 import logging
 import random
-import secrets
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -25,7 +26,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Exists, Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
@@ -35,7 +37,7 @@ from portal_ui.integrations.techlink import errors
 from portal_ui.mirror import tasks as mirror_tasks
 
 from . import operations
-from .models import UpstreamWrite, WriteKind, WriteStatus
+from .models import UpstreamWrite, WriteKind, WriteStatus, write_target
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +83,12 @@ def lease_seconds() -> float:
 def queued_grace_seconds() -> float:
     """How long a queued row may wait for its broker message before it is sent again."""
     return float(_setting("JOBS_QUEUED_GRACE_SECONDS", 300))
+
+
+def doubt_wait_seconds() -> float:
+    """How long to wait before checking TechLink for a write that may have been applied: at least as long as
+    TechLink may still be working on the request the client gave up on."""
+    return float(_setting("TECHLINK_READ_TIMEOUT", 20.0))
 
 
 def _backoff_seconds(attempt: int) -> float:
@@ -147,10 +155,6 @@ def _check_actor(user: User | None, actor_label: str) -> None:
 # -- recording and queueing -------------------------------------------------------------------------
 
 
-def _new_marker(write: UpstreamWrite) -> str:
-    return f"TLD-{write.pk}-{secrets.token_hex(3)}"
-
-
 def _record(
     *,
     kind: str,
@@ -159,8 +163,6 @@ def _record(
     actor_label: str = "",
     upload: UploadedFile | None = None,
     marker: str = "",
-    baseline: list | None = None,
-    generate_marker_into: tuple[str, str] | None = None,
 ) -> UpstreamWrite:
     """Store the write (and its file), then queue it once the transaction commits."""
     _check_actor(user, actor_label)
@@ -169,27 +171,40 @@ def _record(
         write = UpstreamWrite(
             kind=kind,
             payload=payload,
+            target=write_target(kind, payload),
             created_by=user,
             actor_label=actor_label.strip()[:200],
             marker=marker[:300],
-            baseline=baseline,
             enqueued_at=now,
         )
         if upload is not None:
-            write.filename = upload.name.rsplit("/", 1)[-1][:255]
+            # The name TechLink will store (the client sends it stripped), so a repeat can be recognised.
+            write.filename = upload.name.rsplit("/", 1)[-1].strip()[:255]
             write.content_type = (getattr(upload, "content_type", "") or "")[:150]
             write.file.save(write.filename, upload, save=False)
         write.save()
-        if generate_marker_into:
-            # No marker given: generate one that only this write uses, so a repeat can be recognised.
-            section, key = generate_marker_into
-            write.marker = _new_marker(write)
-            target = write.payload[section] if section else write.payload
-            target[key] = write.marker
-            write.baseline = []
-            write.save(update_fields=["marker", "payload", "baseline"])
-        transaction.on_commit(lambda: _enqueue(write.pk))
+        transaction.on_commit(lambda: _enqueue_if_next(write))
     return write
+
+
+def _ahead(write: UpstreamWrite):
+    """The writes to the same target that go before this one: one being sent, or an older one waiting."""
+    return (
+        UpstreamWrite.objects.filter(target=write.target)
+        .exclude(pk=write.pk)
+        .filter(Q(status=WriteStatus.RUNNING) | Q(status=WriteStatus.QUEUED, pk__lt=write.pk))
+    )
+
+
+def _next_in_line(write: UpstreamWrite) -> bool:
+    return not write.target or not _ahead(write).exists()
+
+
+def _enqueue_if_next(write: UpstreamWrite) -> None:
+    """Queue a committed write now if it is next in line; otherwise the write ahead of it queues it when done
+    (``upstream_write_run``): the queue then holds only writes that can run, not a backlog of ones that wait."""
+    if _next_in_line(write):
+        _enqueue(write.pk)
 
 
 def _enqueue(write_id: int, *, countdown: float | None = None) -> None:
@@ -210,14 +225,9 @@ def site_create(*, user: User | None, fields: dict, actor_label: str = "") -> Up
     missing = [name for name in SITE_REQUIRED if not values.get(name)]
     if missing:
         raise ValidationError(f"A new site needs: {', '.join(name.replace('_', ' ') for name in missing)}.")
-    if values.get("site_id"):
-        return _record(
-            kind=WriteKind.SITE_CREATE, user=user, actor_label=actor_label,
-            payload={"fields": values}, marker=values["site_id"],
-        )  # fmt: skip
     return _record(
         kind=WriteKind.SITE_CREATE, user=user, actor_label=actor_label,
-        payload={"fields": values}, generate_marker_into=("fields", "site_id"),
+        payload={"fields": values}, marker=values.get("site_id", ""),
     )  # fmt: skip
 
 
@@ -298,14 +308,9 @@ def workorder_create(*, user: User | None, fields: dict, actor_label: str = "") 
     values["site_id"] = str(_positive_id(values["site_id"], "Site"))
     if not values.get("summary"):
         raise ValidationError("A new work order needs a summary.")
-    if values.get("client_reference"):
-        return _record(
-            kind=WriteKind.WORKORDER_CREATE, user=user, actor_label=actor_label,
-            payload={"fields": values}, marker=values["client_reference"],
-        )  # fmt: skip
     return _record(
         kind=WriteKind.WORKORDER_CREATE, user=user, actor_label=actor_label,
-        payload={"fields": values}, generate_marker_into=("fields", "client_reference"),
+        payload={"fields": values}, marker=values.get("client_reference", ""),
     )  # fmt: skip
 
 
@@ -430,8 +435,31 @@ def upstream_write_retry(*, write: UpstreamWrite, user: User | None = None) -> U
     if user is not None:
         logger.info("Upstream write #%s retried by %s", write.pk, user.username)
     write.refresh_from_db()
-    transaction.on_commit(lambda: _enqueue(write.pk))
+    transaction.on_commit(lambda: _enqueue_if_next(write))
     return write
+
+
+def upstream_write_dismiss(*, write: UpstreamWrite, user: User | None = None) -> UpstreamWrite:
+    """Give up on a failed write (e.g. TechLink refused it and staff will make the change anew); its file goes."""
+    updated = UpstreamWrite.objects.filter(
+        pk=write.pk, status=WriteStatus.FAILED, version=write.version
+    ).update(status=WriteStatus.DISMISSED, version=write.version + 1, updated_at=timezone.now())
+    if not updated:
+        write.refresh_from_db()
+        raise ValidationError(
+            f"Only a failed write can be dismissed; this one is {write.get_status_display().lower()}."
+        )
+    logger.info("Upstream write #%s dismissed by %s", write.pk, user.username if user else "the system")
+    write.refresh_from_db()
+    if write.file:
+        _delete_file(write)
+    return write
+
+
+def _delete_file(write: UpstreamWrite) -> None:
+    name, storage = write.file.name, write.file.storage
+    UpstreamWrite.objects.filter(pk=write.pk).update(file="")
+    transaction.on_commit(lambda: storage.delete(name))
 
 
 # -- running a write (called by the Celery task) ----------------------------------------------------
@@ -452,21 +480,93 @@ def _transition(write: UpstreamWrite, **fields: Any) -> bool:
     return True
 
 
-def upstream_write_run(*, write_id: int) -> UpstreamWrite | None:
-    """Run one queued write: claim it, send it (once), record the outcome. Returns None when not ours to run."""
-    write = UpstreamWrite.objects.filter(pk=write_id).first()
-    if write is None or write.status != WriteStatus.QUEUED:
+def _claim(write: UpstreamWrite) -> bool:
+    """Take a queued write for this worker, unless another worker has it or another write to the same target
+    must go first (one running, or an older one waiting). A write that must wait is queued again when the one
+    before it finishes (``upstream_write_run`` goes on with the line)."""
+    fields = {
+        "status": WriteStatus.RUNNING,
+        "attempts": write.attempts + 1,
+        "lease_until": timezone.now() + timedelta(seconds=lease_seconds()),
+        "next_attempt_at": None,
+        "updated_at": timezone.now(),
+    }
+    with transaction.atomic():
+        claim = UpstreamWrite.objects.filter(pk=write.pk, version=write.version, status=WriteStatus.QUEUED)
+        if write.target:
+            same_target = UpstreamWrite.objects.filter(target=write.target)
+            if connection.features.has_select_for_update:
+                # Claims of one target wait for each other, so two can never both see the way clear.
+                list(same_target.select_for_update().order_by("pk").values_list("pk", flat=True))
+            claim = claim.exclude(Exists(_ahead(write)))
+        if not claim.update(version=write.version + 1, **fields):
+            return False
+    write.version += 1
+    for key, value in fields.items():
+        setattr(write, key, value)
+    return True
+
+
+def _waiting_behind(write: UpstreamWrite) -> UpstreamWrite | None:
+    """The oldest write waiting on the same target, when it can go now (not waiting for a retry time)."""
+    if not write.target:
         return None
-    now = timezone.now()
-    claimed = _transition(
-        write,
-        status=WriteStatus.RUNNING,
-        attempts=write.attempts + 1,
-        lease_until=now + timedelta(seconds=lease_seconds()),
-        next_attempt_at=None,
+    waiting = (
+        UpstreamWrite.objects.filter(target=write.target, status=WriteStatus.QUEUED).order_by("pk").first()
     )
-    if not claimed:
-        return None  # another worker has it
+    if waiting is not None and (waiting.next_attempt_at is None or waiting.next_attempt_at <= timezone.now()):
+        return waiting
+    return None
+
+
+def _enqueue_next(write: UpstreamWrite) -> None:
+    """Queue the write waiting behind ``write`` on the same target, now that ``write`` is out of its way."""
+    waiting = _waiting_behind(write)
+    if waiting is not None:
+        # Its message is sent now: the periodic re-queue counts its wait from here.
+        UpstreamWrite.objects.filter(pk=waiting.pk, status=WriteStatus.QUEUED).update(
+            enqueued_at=timezone.now()
+        )
+        transaction.on_commit(lambda: _enqueue(waiting.pk))
+
+
+def _claimed_elsewhere(write: UpstreamWrite, key: str) -> set[int]:
+    """Objects other writes of the same kind and target already took as theirs: never this write's."""
+    results = (
+        UpstreamWrite.objects.filter(target=write.target, kind=write.kind, status=WriteStatus.DONE)
+        .exclude(pk=write.pk)
+        .values_list("result", flat=True)
+    )
+    return {int(result[key]) for result in results if isinstance(result, dict) and result.get(key)}
+
+
+def line_budget() -> int:
+    """How many writes of one target a task sends in a row before handing the rest back to the queue."""
+    return int(_setting("JOBS_LINE_BUDGET", 20))
+
+
+def upstream_write_run(*, write_id: int) -> UpstreamWrite | None:
+    """Run one queued write: claim it, send it (once), record the outcome; then the writes waiting behind it
+    on the same target, one after the other (up to ``JOBS_LINE_BUDGET``, then they are queued). Returns the
+    first write, or None when it is not ours to run (another worker has it, or it waits for an older write
+    to the same target)."""
+    first = write = _run_one(write_id)
+    for _ in range(line_budget()):
+        if write is None or not write.is_final:
+            return first  # the rest of the line waits for this one's next attempt
+        waiting = _waiting_behind(write)
+        if waiting is None:
+            return first
+        write = _run_one(waiting.pk)
+    if write is not None and write.is_final:
+        _enqueue_next(write)
+    return first
+
+
+def _run_one(write_id: int) -> UpstreamWrite | None:
+    write = UpstreamWrite.objects.filter(pk=write_id).first()
+    if write is None or write.status != WriteStatus.QUEUED or not _claim(write):
+        return None
 
     operation = operations.for_kind(write.kind)
     was_in_doubt = write.in_doubt
@@ -474,7 +574,7 @@ def upstream_write_run(*, write_id: int) -> UpstreamWrite | None:
     try:
         client = techlink_client()
         if was_in_doubt and operation.find is not None:
-            existing = operation.existing(client, write)
+            existing = operation.existing(client, write, _claimed_elsewhere(write, operation.found_key))
             if existing is not None:
                 _finish_done(write, operation.found_result(write, existing))
                 return write
@@ -490,7 +590,8 @@ def upstream_write_run(*, write_id: int) -> UpstreamWrite | None:
         sent = True
         result = _send(operation, client, write)
     except errors.TechLinkError as exc:
-        if operation.missing_is_done and was_in_doubt and isinstance(exc, errors.TechLinkNotFound):
+        if operation.missing_is_done and isinstance(exc, errors.TechLinkNotFound):
+            # What staff asked to remove is not there (any more, or a repeat of a removal that went through).
             _finish_done(write, operation.gone_result(write))
             return write
         in_doubt = exc.maybe_applied if sent else write.in_doubt
@@ -530,10 +631,7 @@ def _finish_done(write: UpstreamWrite, result: dict) -> None:
         logger.warning("Upstream write #%s finished after its lease was taken over", write.pk)
         return
     if write.file:
-        name = write.file.name
-        storage = write.file.storage
-        UpstreamWrite.objects.filter(pk=write.pk).update(file="")
-        transaction.on_commit(lambda: storage.delete(name))
+        _delete_file(write)
     transaction.on_commit(lambda: _refresh_read_model(result))
 
 
@@ -569,6 +667,8 @@ def _retry_or_fail(write: UpstreamWrite, message: str, *, in_doubt: bool) -> Non
         )
         return
     delay = _backoff_seconds(write.attempts)
+    if in_doubt:
+        delay = max(delay, doubt_wait_seconds())
     now = timezone.now()
     if _transition(
         write,
@@ -594,6 +694,7 @@ def upstream_write_requeue_stuck(*, now: datetime | None = None) -> int:
                 "if it did not arrive.",
                 in_doubt=write.in_doubt,
             )
+            _enqueue_next(write)
             continue
         if _transition(
             write, status=WriteStatus.QUEUED, lease_until=None, enqueued_at=now, next_attempt_at=None
@@ -605,7 +706,13 @@ def upstream_write_requeue_stuck(*, now: datetime | None = None) -> int:
         next_attempt_at__gte=now - grace
     )
     for write in stale:
-        if _transition(write, enqueued_at=now, next_attempt_at=None):
+        # A write waiting behind another one on its target is queued by that one when it is done. The update
+        # is conditional on the wait: a write queued again meanwhile (by the one ahead of it) is left alone.
+        if not _next_in_line(write):
+            continue
+        if UpstreamWrite.objects.filter(
+            pk=write.pk, status=WriteStatus.QUEUED, enqueued_at__lt=now - grace
+        ).update(enqueued_at=now, next_attempt_at=None):
             _enqueue(write.pk)
             count += 1
     return count

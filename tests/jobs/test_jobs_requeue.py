@@ -71,7 +71,8 @@ def test_it_sends_again_a_queued_write_whose_message_was_lost(
 ):
     note = f"Lost message {uuid.uuid4().hex}"
     write = services.workorder_note_add(user=dispatcher, workorder_id=workorder_id, note=note)
-    fresh = services.workorder_note_add(user=dispatcher, workorder_id=workorder_id, note=f"{note} (fresh)")
+    other_workorder = next(wo for wo in client_.workorder_ids() if wo != workorder_id)
+    fresh = services.workorder_note_add(user=dispatcher, workorder_id=other_workorder, note=f"{note} (fresh)")
     UpstreamWrite.objects.filter(pk=write.pk).update(
         enqueued_at=timezone.now() - timedelta(seconds=settings.JOBS_QUEUED_GRACE_SECONDS + 1)
     )
