@@ -12,11 +12,8 @@ from django.template.defaultfilters import filesizeformat
 
 from portal_ui.dispatch.selectors import ReferenceLists
 from portal_ui.integrations.techlink import types
+from portal_ui.mirror.selectors import QUEUES
 
-WILDCARD_HELP = (
-    "Matches the whole value, upper/lower case alike. Use * for any run of characters "
-    "(ACME* finds names starting with ACME, *acme* finds it anywhere) and \\* for a literal star."
-)
 US_COUNTRIES = {"", "us", "usa", "united states", "united states of america"}
 ZIP_US = re.compile(r"^\d{5}(-?\d{4})?$")
 
@@ -36,7 +33,7 @@ class SearchForm(forms.Form):
 
 
 class SiteSearchForm(SearchForm):
-    name = forms.CharField(required=False, max_length=200, help_text=WILDCARD_HELP)
+    name = forms.CharField(required=False, max_length=200)
     site_id = forms.CharField(
         required=False, max_length=100, label="Site ID", help_text="Your own site reference, e.g. ST-00123."
     )
@@ -68,20 +65,31 @@ class WorkOrderFilterForm(SearchForm):
     site_id = forms.CharField(
         required=False, label="Site number", max_length=20, help_text="TechLink site number."
     )
-    po = forms.CharField(required=False, label="PO", max_length=100, help_text=WILDCARD_HELP)
+    po = forms.CharField(required=False, label="PO", max_length=100)
     summary = forms.CharField(required=False, max_length=200)
     description = forms.CharField(required=False, max_length=200)
     install_date = forms.DateField(
         required=False, label="Install date", widget=forms.DateInput(attrs={"type": "date"})
     )
+    queue = forms.ChoiceField(
+        required=False,
+        label="Queue",
+        choices=[("", "All work orders"), *QUEUES.items()],
+        help_text="As on the home page.",
+    )
 
     def __init__(self, *args: Any, reference: ReferenceLists | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if reference is not None and reference.projects:
+        names = reference.project_names if reference is not None else {}
+        if names:
+            listed = {p.project_id for p in reference.projects}
+            options = sorted(names.items(), key=lambda item: (item[0] not in listed, item[1].casefold()))
+            choices = [(str(i), name if i in listed else f"{name} (no longer listed)") for i, name in options]
+            current = str(self.data.get("project_id", "") if self.is_bound else "").strip()
+            if current and current not in {value for value, _ in choices}:
+                choices.append((current, f"Project #{current}"))  # a link with a number not synced yet
             self.fields["project_id"] = forms.ChoiceField(
-                required=False,
-                label="Project",
-                choices=[("", "Any project")] + [(str(p.project_id), p.name) for p in reference.projects],
+                required=False, label="Project", choices=[("", "Any project"), *choices]
             )
 
 
@@ -189,6 +197,25 @@ class SiteAttributeForm(forms.Form):
 
 class SiteAttributeRemoveForm(forms.Form):
     name = forms.CharField(max_length=100)
+    value = forms.CharField(required=False, strip=False)  # shown when asking to confirm
+    confirm = forms.BooleanField(required=False)
+
+
+class DocumentDeleteForm(forms.Form):
+    """What the page knew of the document being deleted, to name it to staff (never sent upstream)."""
+
+    filename = forms.CharField(required=False, max_length=255)
+
+    def shown_name(self) -> str:
+        return self.cleaned_data.get("filename", "").strip() if self.is_valid() else ""
+
+
+def file_size(size: int, *, other: int | None = None) -> str:
+    """A file size as staff read it ("2.0 KB"); exact bytes when rounding would make it equal ``other``."""
+    rounded = filesizeformat(size)
+    if other is not None and rounded == filesizeformat(other) and size != other:
+        return f"{size:,} bytes ({rounded})"
+    return rounded
 
 
 class DocumentUploadForm(forms.Form):
@@ -209,7 +236,8 @@ class DocumentUploadForm(forms.Form):
         limit = settings.UPLOAD_MAX_BYTES
         if upload.size > limit:
             raise forms.ValidationError(
-                f"{upload.name} is {filesizeformat(upload.size)}; files can be at most {filesizeformat(limit)}."
+                f"{upload.name} is {file_size(upload.size, other=limit)}; "
+                f"files can be at most {file_size(limit, other=upload.size)}."
             )
         return upload
 
@@ -230,11 +258,15 @@ class WorkOrderEditForm(forms.Form):
         super().__init__(*args, **kwargs)
         projects = [(p.project_id, p.name) for p in reference.projects]
         users = [(u.user_id, u.name or u.username) for u in reference.users if u.enabled]
-        # Keep the current value selectable even when it is not (or no longer) in TechLink's list.
-        for name, options, label in (("project_id", projects, "Project"), ("submitter_id", users, "User")):
+        # Keep the current value selectable even when it is not (or no longer) in TechLink's list, by the
+        # name the dashboard last knew for it.
+        for name, options, label, known in (
+            ("project_id", projects, "Project", reference.project_names),
+            ("submitter_id", users, "User", reference.user_names),
+        ):
             current = self.initial.get(name)
             if options and current and current not in {value for value, _ in options}:
-                options.append((current, f"{label} #{current}"))
+                options.append((current, known.get(current) or f"{label} #{current}"))
         self.fields["project_id"] = _reference_choice("Project", projects, blank="No project")
         self.fields["submitter_id"] = _reference_choice("Submitter", users, blank="Nobody in particular")
         self.order_fields(

@@ -17,8 +17,6 @@ from pathlib import PurePosixPath
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.core.cache import cache
-
 from portal_ui.core.upstream import techlink_client
 from portal_ui.integrations.techlink import errors, types
 from portal_ui.mirror import selectors as mirror_selectors
@@ -27,8 +25,6 @@ from portal_ui.mirror import services as mirror_services
 logger = logging.getLogger(__name__)
 
 UPSTREAM_DOWN_MESSAGE = "TechLink is not answering right now ({detail}). Showing what the dashboard last knew; changes can still be queued."
-REFERENCE_CACHE_SECONDS = 300
-REFERENCE_CACHE_KEY = "dispatch:reference-lists"
 
 
 class UpstreamNotFound(Exception):
@@ -117,36 +113,73 @@ def _store_site(site: types.Site) -> None:
 
 @dataclass
 class ReferenceLists:
+    """Projects, task items and client users for pickers and names.
+
+    The lists hold what TechLink lists now; ``known_project_names`` and ``known_user_names`` also name
+    entries it no longer lists, so an old work order still shows its project's name.
+    """
+
     projects: list[types.Project] = field(default_factory=list)
     task_items: list[types.TaskItem] = field(default_factory=list)
     users: list[types.User] = field(default_factory=list)
     upstream_error: str = ""
+    known_project_names: dict[int, str] = field(default_factory=dict)
+    known_user_names: dict[int, str] = field(default_factory=dict)
+    synced_at: datetime | None = None
 
     @property
     def project_names(self) -> dict[int, str]:
-        return {p.project_id: p.name for p in self.projects}
+        return {**self.known_project_names, **{p.project_id: p.name for p in self.projects}}
 
     @property
     def user_names(self) -> dict[int, str]:
-        return {u.user_id: (u.name or u.username) for u in self.users}
+        return {**self.known_user_names, **{u.user_id: (u.name or u.username) for u in self.users}}
+
+
+def _local_reference() -> ReferenceLists | None:
+    """The reference lists as the read model last synced them, or None when they never were."""
+    try:
+        stored = mirror_selectors.reference_get()
+    except Exception:  # the read model is a copy; a page can still ask TechLink
+        logger.warning("Could not read the reference lists from the read model", exc_info=True)
+        return None
+    if stored is None:
+        return None
+    return ReferenceLists(
+        projects=stored.projects,
+        task_items=stored.task_items,
+        users=stored.users,
+        known_project_names=stored.project_names,
+        known_user_names=stored.user_names,
+        synced_at=stored.synced_at,
+    )
 
 
 def _reference_from_results(projects: Any, task_items: Any, users: Any) -> ReferenceLists:
+    """Lists fetched from TechLink; complete ones are stored in the read model, failed ones come from it."""
+    results = [None if isinstance(r, BaseException) else r for r in (projects, task_items, users)]
     failures = [r for r in (projects, task_items, users) if isinstance(r, BaseException)]
+    try:
+        mirror_services.mirror_reference_store(projects=results[0], task_items=results[1], users=results[2])
+    except Exception:  # the page has the lists already; storing them is for the next page
+        logger.warning("Could not store the reference lists in the read model", exc_info=True)
+    stored = _local_reference() if failures else None
+    fetched_projects, fetched_items, fetched_users = results
     lists = ReferenceLists(
-        projects=[]
-        if isinstance(projects, BaseException)
-        else sorted(projects, key=lambda p: p.name.casefold()),
-        task_items=[]
-        if isinstance(task_items, BaseException)
-        else sorted(task_items, key=lambda t: t.name.casefold()),
-        users=[]
-        if isinstance(users, BaseException)
-        else sorted(users, key=lambda u: (u.name or u.username).casefold()),
+        projects=sorted(fetched_projects, key=lambda p: p.name.casefold())
+        if fetched_projects is not None
+        else (stored.projects if stored else []),
+        task_items=sorted(fetched_items, key=lambda t: t.name.casefold())
+        if fetched_items is not None
+        else (stored.task_items if stored else []),
+        users=sorted(fetched_users, key=lambda u: (u.name or u.username).casefold())
+        if fetched_users is not None
+        else (stored.users if stored else []),
         upstream_error=upstream_banner(failures[0]) if failures else "",
+        known_project_names=stored.known_project_names if stored else {},
+        known_user_names=stored.known_user_names if stored else {},
+        synced_at=stored.synced_at if stored else None,
     )
-    if not failures:
-        cache.set(REFERENCE_CACHE_KEY, lists, REFERENCE_CACHE_SECONDS)
     return lists
 
 
@@ -155,19 +188,35 @@ def _reference_calls() -> list[Callable[[], Any]]:
     return [client.projects, client.task_items, client.users]
 
 
-def reference_lists_get(*, use_cache: bool = True) -> ReferenceLists:
-    """Projects, task items and client users from TechLink (fetched concurrently, cached briefly)."""
-    if use_cache:
-        cached = cache.get(REFERENCE_CACHE_KEY)
-        if cached is not None:
-            return cached
+def reference_lists_get(*, live: bool = False) -> ReferenceLists:
+    """Projects, task items and client users from the read model (synced every few minutes).
+
+    TechLink is asked (three calls, concurrently; complete answers are stored) only when the read model
+    never had the lists, or when ``live``. When TechLink fails, what the read model knows is used.
+    """
+    if not live:
+        local = _local_reference()
+        if local is not None:
+            return local
     results = [_raise_unexpected(r) for r in _parallel(_reference_calls())]
     return _reference_from_results(*results)
 
 
-def cached_reference_lists() -> ReferenceLists | None:
-    """The reference lists if they were fetched recently; never calls TechLink (for fast list pages)."""
-    return cache.get(REFERENCE_CACHE_KEY)
+def reference_lists_filter(lists: ReferenceLists, query: str) -> ReferenceLists:
+    """The entries whose name (and for users, username or e-mail) contains ``query``, ignoring case."""
+    needle = query.strip().casefold()
+    if not needle:
+        return lists
+
+    def found(*values: str) -> bool:
+        return any(needle in (v or "").casefold() for v in values)
+
+    return dataclasses.replace(
+        lists,
+        projects=[p for p in lists.projects if found(p.name, str(p.project_id))],
+        task_items=[t for t in lists.task_items if found(t.name, str(t.taskitem_id))],
+        users=[u for u in lists.users if found(u.name, u.username, u.email)],
+    )
 
 
 # -- work order detail --------------------------------------------------------------------------
@@ -222,8 +271,8 @@ def workorder_detail_get(*, workorder_id: int, refresh_record: bool = True) -> W
         partial(client.workorder_get, workorder_id, include_all=True),
         partial(client.workorder_required_documents, workorder_id),
     ]
-    reference = cache.get(REFERENCE_CACHE_KEY)
-    if reference is None:
+    reference = _local_reference()
+    if reference is None:  # never synced: ask TechLink along with the work order
         calls += _reference_calls()
     results = [_raise_unexpected(r) for r in _parallel(calls)]
     workorder, required = results[:2]

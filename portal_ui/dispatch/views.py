@@ -7,6 +7,7 @@ the write's live status. htmx requests get the page's partial; every page works 
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 from urllib.parse import urlencode
@@ -26,13 +27,19 @@ from portal_ui.dispatch import forms, selectors
 from portal_ui.dispatch.selectors import UpstreamNotFound, UpstreamUnavailable, upstream_banner
 from portal_ui.integrations.techlink import errors, types, wildcards
 from portal_ui.jobs import services as jobs_services
-from portal_ui.jobs.models import UpstreamWrite
+from portal_ui.jobs.models import UpstreamWrite, WriteStatus
 from portal_ui.mirror import selectors as mirror_selectors
 from portal_ui.mirror import services as mirror_services
 
 logger = logging.getLogger(__name__)
 
 PER_PAGE = 25
+# Parts of the detail pages an htmx request can ask for with ``?section=`` (each lists what a write changes;
+# the page refreshes one when a write to it is done, see static/dispatch/dispatch.js).
+SITE_SECTIONS = ("attributes", "documents")
+WORKORDER_SECTIONS = ("notes", "tasks", "client_documents", "required_documents")
+# Sent with a write's status once TechLink has it; dispatch.js refreshes the sections listing that kind.
+WRITE_DONE_EVENT = "techlink:write-done"
 
 
 def _partial(request: HttpRequest) -> bool:
@@ -76,12 +83,45 @@ def _add_service_errors(form, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
+def _section(request: HttpRequest, sections: tuple[str, ...]) -> str:
+    """The section an htmx request asks for (``?section=``), or "" for the whole page."""
+    section = request.GET.get("section", "")
+    return section if _partial(request) and section in sections else ""
+
+
+def write_done_trigger(write) -> str:
+    """The ``HX-Trigger`` value announcing a write TechLink has: ``{"techlink:write-done": {"id", "kind"}}``."""
+    return json.dumps({WRITE_DONE_EVENT: {"id": write.pk, "kind": write.kind}})
+
+
+def _write_status(request: HttpRequest, write, *, template: str = "dispatch/_write.html", **context: Any):
+    """A write's live status for htmx; when it is already done, the page is told to refresh its lists."""
+    write.refresh_from_db()  # a fast worker may have sent it already
+    response = render(request, template, {"write": write, **context})
+    if write.status == WriteStatus.DONE:
+        response["HX-Trigger"] = write_done_trigger(write)
+    return response
+
+
 def _queued(request: HttpRequest, write, *, back: str, message: str) -> HttpResponse:
     """After queueing a write: htmx gets the live status partial, a plain post goes back with a message."""
     if _partial(request):
-        return render(request, "jobs/_write_status.html", {"write": write})
+        return _write_status(request, write)
     messages.success(request, message)
     return redirect(f"{back}?{urlencode({'write': write.pk})}")
+
+
+def _queued_removal(request: HttpRequest, write, *, back: str, label: str, message: str) -> HttpResponse:
+    """After queueing a removal: htmx gets the row, marked as being removed, with the write's live status."""
+    if _partial(request):
+        return _write_status(request, write, template="dispatch/_removing_row.html", label=label)
+    return _queued(request, write, back=back, message=message)
+
+
+def _confirm(request: HttpRequest, *, question: str, detail: str, action: str, back: str, fields: dict):
+    """Ask once more before removing something (htmx asks in the browser and sends ``confirm=1``)."""
+    context = {"question": question, "detail": detail, "action": action, "back": back, "fields": fields}
+    return render(request, "dispatch/confirm.html", context)
 
 
 def _job_url(write, fallback: str) -> str:
@@ -146,14 +186,18 @@ def _stream(
 
 @viewer_required
 @require_GET
+@vary_on_headers("HX-Request")
 def home(request: HttpRequest) -> HttpResponse:
+    """The dispatch dashboard; htmx gets its ``dashboard`` partial (the page refreshes it every minute)."""
     summary = mirror_selectors.home_summary()
-    return render(request, "dispatch/home.html", {"summary": summary, "freshness": _freshness()})
+    template = "dispatch/home.html#dashboard" if _partial(request) else "dispatch/home.html"
+    return render(request, template, {"summary": summary, "freshness": _freshness()})
 
 
-@dispatcher_required
+@viewer_required
 @require_POST
 def sync_request(request: HttpRequest) -> HttpResponse:
+    """Queue a sync now. Bringing the copy up to date only reads from TechLink, so viewers may ask too."""
     mirror_services.mirror_sync_request()
     messages.success(request, "A sync with TechLink has been queued; lists update as it runs.")
     return redirect(_safe_next(request, reverse("home")))
@@ -209,15 +253,27 @@ def site_lookup(request: HttpRequest) -> HttpResponse:
     )
 
 
+def site_picker_pattern(query: str) -> str:
+    """The wildcard pattern the site picker searches with.
+
+    With a ``*`` the query is a pattern as on the Sites page (the whole name or site ID must match, ``*``
+    any characters, ``\\*`` a literal star). Without one, it finds names and site IDs containing the text.
+    """
+    if mirror_selectors.has_wildcard(query):
+        return query
+    return wildcards.contains(mirror_selectors.wildcard_text(query))
+
+
 def _site_choices(query: str) -> list[tuple[int, str]]:
     if not query:
         return []
-    rows = list(mirror_selectors.site_search(name=wildcards.contains(query), per_page=20).object_list)
+    pattern = site_picker_pattern(query)
+    rows = list(mirror_selectors.site_search(name=pattern, per_page=20).object_list)
     if len(rows) < 20:
         seen = {r.id for r in rows}
         rows += [
             r
-            for r in mirror_selectors.site_search(site_id=wildcards.contains(query), per_page=20).object_list
+            for r in mirror_selectors.site_search(site_id=pattern, per_page=20).object_list
             if r.id not in seen
         ]
     if query.isdigit() and not any(r.id == int(query) for r in rows):
@@ -236,12 +292,16 @@ def _site_label(row: Any) -> str:
 def _site_page(
     request: HttpRequest, site_id: int, *, status: int = 200, **form_overrides: Any
 ) -> HttpResponse:
+    section = _section(request, SITE_SECTIONS)
     try:
         detail = selectors.site_detail_get(site_id=site_id)
     except UpstreamNotFound as exc:
         raise Http404(str(exc)) from exc
     except UpstreamUnavailable as exc:
         return _unavailable(request, str(exc))
+    if section:  # one list, fetched afresh (a write to it is done)
+        context = {"detail": detail, "site": detail.site, "site_id": site_id, "zone": detail.zone}
+        return render(request, f"dispatch/site_detail.html#{section}", context)
     try:
         workorders = selectors.site_workorders(site_id=site_id, page=_int_param(request, "page"))
     except Exception:
@@ -267,6 +327,7 @@ def _site_page(
 
 @viewer_required
 @require_GET
+@vary_on_headers("HX-Request")
 def site_detail(request: HttpRequest, site_id: int) -> HttpResponse:
     return _site_page(request, site_id)
 
@@ -318,9 +379,10 @@ def site_edit(request: HttpRequest, site_id: int) -> HttpResponse:
     return render(request, "dispatch/site_form.html", context, status=400 if form.errors else 200)
 
 
-@dispatcher_required
+@viewer_required
 @require_POST
 def site_refresh(request: HttpRequest, site_id: int) -> HttpResponse:
+    """Fetch the site again now (a read from TechLink: viewers may ask too)."""
     try:
         mirror_services.mirror_site_refresh(site_id=site_id)
     except errors.TechLinkError as exc:
@@ -360,18 +422,22 @@ def site_attribute_set(request: HttpRequest, site_id: int) -> HttpResponse:
 @require_POST
 def site_attribute_remove(request: HttpRequest, site_id: int) -> HttpResponse:
     form = forms.SiteAttributeRemoveForm(request.POST)
+    back = reverse("site_detail", args=[site_id])
     if not form.is_valid():
         messages.error(request, "Say which attribute to remove.")
-        return redirect("site_detail", site_id=site_id)
-    write = jobs_services.site_attribute_remove(
-        user=request.user, site_id=site_id, name=form.cleaned_data["name"]
-    )
-    return _queued(
-        request,
-        write,
-        back=reverse("site_detail", args=[site_id]),
-        message=f"Removing attribute “{form.cleaned_data['name']}”.",
-    )
+        return redirect(back)
+    name = form.cleaned_data["name"]
+    if not form.cleaned_data["confirm"]:
+        return _confirm(
+            request,
+            question=f"Remove the attribute “{name}” from this site?",
+            detail=form.cleaned_data["value"],
+            action=reverse("site_attribute_remove", args=[site_id]),
+            back=back,
+            fields={"name": name},
+        )
+    write = jobs_services.site_attribute_remove(user=request.user, site_id=site_id, name=name)
+    return _queued_removal(request, write, back=back, label=name, message=f"Removing attribute “{name}”.")
 
 
 @dispatcher_required
@@ -415,12 +481,20 @@ def site_document_download(request: HttpRequest, site_id: int, document_id: int)
 @require_POST
 def site_document_delete(request: HttpRequest, site_id: int, document_id: int) -> HttpResponse:
     write = jobs_services.site_document_delete(user=request.user, site_id=site_id, document_id=document_id)
-    return _queued(
+    label = _document_label(request, document_id)
+    return _queued_removal(
         request,
         write,
         back=reverse("site_detail", args=[site_id]),
-        message=f"Deleting document #{document_id}.",
+        label=label,
+        message=f"Deleting {label}.",
     )
+
+
+def _document_label(request: HttpRequest, document_id: int) -> str:
+    """How staff know the document being deleted: its file name as the page listed it, else its number."""
+    filename = forms.DocumentDeleteForm(request.POST).shown_name()
+    return f"“{filename}”" if filename else f"document #{document_id}"
 
 
 # -- work orders ----------------------------------------------------------------------------------
@@ -452,7 +526,7 @@ def _sort_links(current: str, filters: dict[str, str]) -> list[dict[str, Any]]:
 @require_GET
 @vary_on_headers("HX-Request")
 def workorders(request: HttpRequest) -> HttpResponse:
-    reference = selectors.cached_reference_lists()
+    reference = selectors.reference_lists_get()
     form = forms.WorkOrderFilterForm(request.GET or None, reference=reference)
     filters = form.filters() if form.is_bound else {}
     sort = request.GET.get("sort", "-id")
@@ -472,7 +546,7 @@ def workorders(request: HttpRequest) -> HttpResponse:
         "sort": sort,
         "sort_links": _sort_links(sort, filters),
         "query": urlencode({**filters, "sort": sort}),
-        "project_names": reference.project_names if reference else {},
+        "project_names": reference.project_names,
         "freshness": _freshness(),
     }
     template = "dispatch/workorders.html#rows" if _partial(request) else "dispatch/workorders.html"
@@ -545,8 +619,10 @@ def _workorder_page(
     *,
     template: str = "dispatch/workorder_detail.html",
     status: int = 200,
+    sections: tuple[str, ...] = WORKORDER_SECTIONS,
     **form_overrides: Any,
 ) -> HttpResponse:
+    section = _section(request, sections)
     try:
         detail = selectors.workorder_detail_get(workorder_id=workorder_id)
     except UpstreamNotFound as exc:
@@ -560,6 +636,17 @@ def _workorder_page(
         questions=wo.questions or [],
         photos=wo.photos or [],
     )
+    if section:  # one part, fetched afresh (a write to it is done, or staff asked to check again)
+        context = {
+            "detail": detail,
+            "wo": wo,
+            "workorder_id": workorder_id,
+            "site": detail.site,
+            "zone": detail.zone,
+            "review": review,
+            "notes": sorted(wo.notes or [], key=_note_order, reverse=True),
+        }
+        return render(request, f"{template}#{section}", context)
     write = _write_from_query(request)
     context = {
         "detail": detail,
@@ -585,14 +672,19 @@ def _workorder_page(
 
 @viewer_required
 @require_GET
+@vary_on_headers("HX-Request")
 def workorder_detail(request: HttpRequest, workorder_id: int) -> HttpResponse:
     return _workorder_page(request, workorder_id)
 
 
 @viewer_required
 @require_GET
+@vary_on_headers("HX-Request")
 def workorder_closeout(request: HttpRequest, workorder_id: int) -> HttpResponse:
-    return _workorder_page(request, workorder_id, template="dispatch/workorder_closeout.html")
+    """The close-out review; htmx gets its ``review`` partial ("Check again" fetches it afresh)."""
+    return _workorder_page(
+        request, workorder_id, template="dispatch/workorder_closeout.html", sections=("review",)
+    )
 
 
 @dispatcher_required
@@ -668,9 +760,10 @@ def workorder_edit(request: HttpRequest, workorder_id: int) -> HttpResponse:
     return render(request, "dispatch/workorder_edit.html", context, status=400 if form.errors else 200)
 
 
-@dispatcher_required
+@viewer_required
 @require_POST
 def workorder_refresh(request: HttpRequest, workorder_id: int) -> HttpResponse:
+    """Fetch the work order again now (a read from TechLink: viewers may ask too)."""
     try:
         mirror_services.mirror_workorder_refresh(workorder_id=workorder_id)
     except errors.TechLinkError as exc:
@@ -795,11 +888,13 @@ def workorder_document_delete(request: HttpRequest, workorder_id: int, document_
     write = jobs_services.workorder_document_delete(
         user=request.user, workorder_id=workorder_id, document_id=document_id
     )
-    return _queued(
+    label = _document_label(request, document_id)
+    return _queued_removal(
         request,
         write,
         back=reverse("workorder_detail", args=[workorder_id]),
-        message=f"Deleting document #{document_id}.",
+        label=label,
+        message=f"Deleting {label}.",
     )
 
 
@@ -850,8 +945,16 @@ def workorder_photo(request: HttpRequest, workorder_id: int, photo_id: int) -> H
 
 @viewer_required
 @require_GET
+@vary_on_headers("HX-Request")
 def reference(request: HttpRequest) -> HttpResponse:
-    lists = selectors.reference_lists_get(use_cache=False)
-    return render(
-        request, "dispatch/reference.html", {"lists": lists, "upstream_banner": lists.upstream_error}
-    )
+    """Projects, task items and client users as last synced; ``q`` narrows all three (htmx: the lists only)."""
+    lists = selectors.reference_lists_get()
+    query = request.GET.get("q", "").strip()
+    context = {
+        "lists": selectors.reference_lists_filter(lists, query),
+        "q": query,
+        "upstream_banner": lists.upstream_error,
+        "freshness": _freshness(),
+    }
+    template = "dispatch/reference.html#lists" if _partial(request) else "dispatch/reference.html"
+    return render(request, template, context)

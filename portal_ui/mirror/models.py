@@ -8,11 +8,52 @@ truth: every write goes to TechLink first and the affected record is refreshed a
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 from django.db import IntegrityError, models, transaction
 
+# Searchable text fields and the columns holding their case-folded copy. TechLink compares a search without
+# "*" with the whole value case-folded ("STRASSE" finds "Straße"), which SQL cannot do portably, so the
+# folded value is stored next to the original (an exact search is then an indexed equality).
+SITE_FOLDED = {
+    "name": "name_folded",
+    "siteid": "siteid_folded",
+    "street": "street_folded",
+    "street2": "street2_folded",
+    "street3": "street3_folded",
+    "city": "city_folded",
+    "state": "state_folded",
+    "stateabbr": "stateabbr_folded",
+    "zip": "zip_folded",
+}
+WORKORDER_FOLDED = {"summary": "summary_folded", "description": "description_folded", "po": "po_folded"}
 
-class SiteRecord(models.Model):
+
+def fold(value: object) -> str:
+    """The case-folded text TechLink compares a search without wildcards against."""
+    return ("" if value is None else str(value)).casefold()
+
+
+class _Folded(models.Model):
+    """Keeps the case-folded copies of the searchable fields (``FOLDED``: field -> folded column) in step."""
+
+    FOLDED: ClassVar[dict[str, str]] = {}
+
+    class Meta:
+        abstract = True
+
+    def fill_folded(self) -> None:
+        for name, folded in self.FOLDED.items():
+            setattr(self, folded, fold(getattr(self, name)))
+
+    def save(self, *args, **kwargs) -> None:
+        self.fill_folded()
+        super().save(*args, **kwargs)
+
+
+class SiteRecord(_Folded):
+    FOLDED: ClassVar[dict[str, str]] = SITE_FOLDED
+
     id = models.IntegerField(primary_key=True)  # TechLink site id
     name = models.CharField(max_length=255, blank=True, db_index=True)
     siteid = models.CharField(max_length=100, blank=True, db_index=True)  # the client's own site code
@@ -38,6 +79,15 @@ class SiteRecord(models.Model):
     last_modified = models.DateTimeField(null=True, blank=True)
     raw = models.JSONField(default=dict, blank=True)
     synced_at = models.DateTimeField()
+    name_folded = models.TextField(blank=True, default="", db_index=True)
+    siteid_folded = models.TextField(blank=True, default="", db_index=True)
+    street_folded = models.TextField(blank=True, default="")
+    street2_folded = models.TextField(blank=True, default="")
+    street3_folded = models.TextField(blank=True, default="")
+    city_folded = models.TextField(blank=True, default="", db_index=True)
+    state_folded = models.TextField(blank=True, default="")
+    stateabbr_folded = models.TextField(blank=True, default="")
+    zip_folded = models.TextField(blank=True, default="", db_index=True)
 
     class Meta:
         ordering = ("-id",)
@@ -46,7 +96,9 @@ class SiteRecord(models.Model):
         return f"Site #{self.id} {self.name}"
 
 
-class WorkOrderRecord(models.Model):
+class WorkOrderRecord(_Folded):
+    FOLDED: ClassVar[dict[str, str]] = WORKORDER_FOLDED
+
     id = models.IntegerField(primary_key=True)  # TechLink work order id
     status = models.CharField(max_length=50, blank=True)
     status_code = models.IntegerField(null=True, blank=True)
@@ -89,6 +141,9 @@ class WorkOrderRecord(models.Model):
     last_modified = models.DateTimeField(null=True, blank=True)
     raw = models.JSONField(default=dict, blank=True)
     synced_at = models.DateTimeField()
+    summary_folded = models.TextField(blank=True, default="", db_index=True)
+    description_folded = models.TextField(blank=True, default="")
+    po_folded = models.TextField(blank=True, default="", db_index=True)
 
     class Meta:
         ordering = ("-id",)
@@ -118,7 +173,7 @@ class WorkOrderRecord(models.Model):
 
 
 class SyncState(models.Model):
-    """One row (pk=1) describing how fresh the read model is, and the leases that keep syncs from overlapping."""
+    """One row (pk=1) describing how fresh the read model is."""
 
     full_sync_started_at = models.DateTimeField(null=True, blank=True)
     full_sync_finished_at = models.DateTimeField(null=True, blank=True)
@@ -130,8 +185,7 @@ class SyncState(models.Model):
     last_full_sync_calls = models.IntegerField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     last_error_at = models.DateTimeField(null=True, blank=True)
-    lease_until = models.DateTimeField(null=True, blank=True)
-    lease_holder = models.CharField(max_length=50, blank=True)
+    reference_sync_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return "Read model sync state"
@@ -144,3 +198,55 @@ class SyncState(models.Model):
         except IntegrityError:  # another process created it at the same moment
             state = cls.objects.get(pk=1)
         return state
+
+
+class SyncLease(models.Model):
+    """A sync cycle's lease: while ``until`` lies ahead, another run of the same cycle is skipped.
+
+    Each cycle ("new", "open", "full", "reference") has its own row, so a long full sync never holds up the
+    quick cycles. The running sync renews its lease as it makes progress; a lease is short (minutes), so a
+    worker killed mid-run blocks that cycle only until its lease runs out.
+    """
+
+    name = models.CharField(max_length=20, primary_key=True)
+    owner = models.CharField(max_length=40, blank=True)  # a token of the run holding it
+    until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Sync lease {self.name}"
+
+
+class _ReferenceRecord(models.Model):
+    """A TechLink reference list entry. ``listed`` is False once upstream stops listing it: its name is kept
+    (old work orders still point at it) but pickers no longer offer it."""
+
+    id = models.IntegerField(primary_key=True)
+    name = models.CharField(max_length=255, blank=True)
+    listed = models.BooleanField(default=True)
+    synced_at = models.DateTimeField()
+
+    class Meta:
+        abstract = True
+        ordering = ("name", "id")
+
+
+class ProjectRecord(_ReferenceRecord):
+    def __str__(self) -> str:
+        return f"Project #{self.id} {self.name}"
+
+
+class TaskItemRecord(_ReferenceRecord):
+    def __str__(self) -> str:
+        return f"Task item #{self.id} {self.name}"
+
+
+class ClientUserRecord(_ReferenceRecord):
+    username = models.CharField(max_length=150, blank=True)
+    email = models.CharField(max_length=255, blank=True)
+    phone = models.CharField(max_length=50, blank=True)
+    restricted = models.BooleanField(default=False)
+    enabled = models.BooleanField(default=True)
+    last_login = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Client user #{self.id} {self.username}"

@@ -1,8 +1,16 @@
 """Reads for staff pages, all answered from the local read model (never from TechLink).
 
 Searches follow TechLink's wildcard rules exactly, so a search here finds the same records as the
-same search upstream: the whole value is matched, case-insensitively; ``*`` is any run of characters,
-``\\*`` a literal star, ``\\\\`` a literal backslash, every other character (``%``, ``_``, ``?``...) is literal.
+same search upstream: the whole value is matched, case-insensitively; ``*`` is any run of characters and a
+backslash makes the next character literal (``\\*`` a literal star, ``\\\\`` a backslash, ``\\s`` just ``s``;
+a backslash at the very end is itself literal); every other character (``%``, ``_``, ``?``...) is literal.
+
+Case: a search without ``*`` compares case-folded text, as upstream does ("STRASSE SHOP" finds "Straße
+Shop"); the folded copies are stored next to the fields (``models.SITE_FOLDED``). A search with ``*``
+ignores case letter by letter, as upstream's pattern matching does ("STRASSE*" does not find "Straße").
+One known difference remains: for a pattern with ``*`` whose text is plain ASCII, SQL's LIKE decides, and
+it does not take the Kelvin sign, the long s, the dotless i or the dotted capital I for "k", "s" and "i"
+as upstream does.
 """
 
 from __future__ import annotations
@@ -14,27 +22,44 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import CharField, Count, Q, QuerySet
+from django.db.models import CharField, Count, F, Q, QuerySet
+from django.db.models.expressions import OrderBy
 from django.db.models.functions import Cast
 from django.utils import timezone
 
 from portal_ui.integrations.techlink import types, wildcards
 
-from .models import SiteRecord, SyncState, WorkOrderRecord
+from .models import (
+    SITE_FOLDED,
+    WORKORDER_FOLDED,
+    ClientUserRecord,
+    ProjectRecord,
+    SiteRecord,
+    SyncLease,
+    SyncState,
+    TaskItemRecord,
+    WorkOrderRecord,
+)
 
 __all__ = [
+    "QUEUES",
     "WORKORDER_SORTS",
     "Freshness",
     "HomeSummary",
     "InvalidFilter",
+    "Reference",
     "SiteRow",
     "StatusCount",
     "WorkOrderRow",
     "freshness",
+    "has_wildcard",
     "home_summary",
+    "queue_filter",
+    "reference_get",
     "site_get",
     "site_search",
     "wildcard_q",
+    "wildcard_text",
     "workorder_get",
     "workorder_list",
 ]
@@ -134,9 +159,10 @@ class Freshness:
     full_sync_started_at: datetime | None = None
     new_scan_at: datetime | None = None
     open_refresh_at: datetime | None = None
+    reference_sync_at: datetime | None = None
     last_error: str = ""
     last_error_at: datetime | None = None
-    running: str = ""  # which sync holds the lease right now ("full", "open", "new"), "" when none
+    running: str = ""  # the cycles running right now ("full", "new, open"...), "" when none
     checked_at: datetime = field(default_factory=timezone.now)
 
     @property
@@ -170,7 +196,7 @@ def _segments(pattern: str) -> list[str | None]:
     i = 0
     while i < len(pattern):
         ch = pattern[i]
-        if ch == "\\" and i + 1 < len(pattern) and pattern[i + 1] in "*\\":
+        if ch == "\\" and i + 1 < len(pattern):  # any escaped character is itself; a final "\\" is literal
             literal.append(pattern[i + 1])
             i += 2
             continue
@@ -188,6 +214,16 @@ def _segments(pattern: str) -> list[str | None]:
     return parts
 
 
+def has_wildcard(pattern: str) -> bool:
+    """Whether ``pattern`` holds a ``*`` that is not escaped (so it is more than an exact value)."""
+    return None in _segments(pattern)
+
+
+def wildcard_text(pattern: str) -> str:
+    """The literal text of a pattern without wildcards, its escapes resolved (``a\\*b`` -> ``a*b``)."""
+    return "".join(p for p in _segments(pattern) if p is not None)
+
+
 def _regex(parts: list[str | None]) -> str:
     # Escape only what is special in both Python's and PostgreSQL's regular expressions.
     body = "".join(".*" if p is None else re.sub(r"([\\.^$|?*+()\[\]{}])", r"\\\1", p) for p in parts)
@@ -196,14 +232,19 @@ def _regex(parts: list[str | None]) -> str:
     return rf"(?s)\A{body}\Z"
 
 
-def wildcard_q(field_name: str, pattern: str) -> Q:
-    """A ``Q`` matching ``field_name`` against a TechLink wildcard pattern, on SQLite and PostgreSQL alike."""
+def wildcard_q(field_name: str, pattern: str, *, folded: str | None = None) -> Q:
+    """A ``Q`` matching ``field_name`` against a TechLink wildcard pattern, on SQLite and PostgreSQL alike.
+
+    ``folded``: the column holding the field's case-folded copy; a pattern without ``*`` is compared with it.
+    """
     parts = _segments(pattern)
     if not parts:
-        return Q(**{f"{field_name}__exact": ""})
+        return Q(**{f"{folded or field_name}__exact": ""})
     if parts == [None]:
         return Q(**{f"{field_name}__isnull": False})
     literals = [p for p in parts if p is not None]
+    if parts == literals and folded:
+        return Q(**{folded: literals[0].casefold()})
     if len(literals) == 1:
         text = literals[0]
         starts, ends = parts[0] is None, parts[-1] is None
@@ -244,19 +285,28 @@ def _empty_matches(pattern: str) -> Q:
 
 # -- work orders -----------------------------------------------------------------------------------
 
-WORKORDER_SORTS: dict[str, tuple[str, ...]] = {
+# Work orders without a date (never scheduled, never modified) come last in both directions: a dispatcher
+# sorting by schedule wants the dated ones first, and the unscheduled ones have their own queue.
+WORKORDER_SORTS: dict[str, tuple[str | OrderBy, ...]] = {
     "id": ("id",),
     "-id": ("-id",),
     "status": ("status_code", "-id"),
     "-status": ("-status_code", "id"),
-    "scheduled": ("scheduled_at", "-id"),
-    "-scheduled": ("-scheduled_at", "id"),
-    "modified": ("last_modified", "-id"),
-    "-modified": ("-last_modified", "id"),
+    "scheduled": (F("scheduled_at").asc(nulls_last=True), "-id"),
+    "-scheduled": (F("scheduled_at").desc(nulls_last=True), "id"),
+    "modified": (F("last_modified").asc(nulls_last=True), "-id"),
+    "-modified": (F("last_modified").desc(nulls_last=True), "id"),
     "site": ("site_name", "-id"),
     "-site": ("-site_name", "id"),
     "summary": ("summary", "-id"),
     "-summary": ("-summary", "id"),
+}
+# The home page's queues, also offered as a filter of the work order list (``filters["queue"]``).
+QUEUES: dict[str, str] = {
+    "today": "Installs today",
+    "overdue": "Overdue installs",
+    "unscheduled": "Unscheduled",
+    "unassigned": "Unassigned",
 }
 _WORKORDER_TEXT_FILTERS = ("summary", "description", "po")
 _WORKORDER_INT_FILTERS = ("status_code", "project_id", "site_id")
@@ -283,7 +333,7 @@ def _rows(qs: QuerySet) -> list[WorkOrderRow]:
     return [_wo_row(r) for r in qs.values(*_WO_ONLY)]
 
 
-def workorder_filter(filters: dict) -> QuerySet:
+def workorder_filter(filters: dict, *, today: date | None = None) -> QuerySet:
     """Work orders matching upstream-style filters (empty values are ignored, like upstream)."""
     qs = WorkOrderRecord.objects.all()
     for name in _WORKORDER_INT_FILTERS:
@@ -293,7 +343,12 @@ def workorder_filter(filters: dict) -> QuerySet:
     for name in _WORKORDER_TEXT_FILTERS:
         value = filters.get(name)
         if value:
-            qs = qs.filter(wildcard_q(name, str(value)))
+            qs = qs.filter(wildcard_q(name, str(value), folded=WORKORDER_FOLDED[name]))
+    queue = str(filters.get("queue") or "").strip()
+    if queue:
+        if queue not in QUEUES:
+            raise InvalidFilter(f"Unknown queue: {queue}")
+        qs = queue_filter(qs, queue, today=today)
     install_date = filters.get("install_date")
     if isinstance(install_date, date):
         qs = qs.filter(install_date=install_date)
@@ -308,15 +363,18 @@ def workorder_filter(filters: dict) -> QuerySet:
     return qs
 
 
-def workorder_list(*, filters: dict, sort: str = "-id", page: int = 1, per_page: int = 25) -> Page:
+def workorder_list(
+    *, filters: dict, sort: str = "-id", page: int = 1, per_page: int = 25, today: date | None = None
+) -> Page:
     """One page of work orders (``WorkOrderRow``) matching ``filters``.
 
-    ``filters`` keys: status_code, project_id, site_id, po, summary, description (upstream wildcards)
-    and install_date (YYYY-MM-DD, the date part of the site-local scheduled date). ``sort`` is a key of
+    ``filters`` keys: status_code, project_id, site_id, po, summary, description (upstream wildcards),
+    install_date (YYYY-MM-DD, the date part of the site-local scheduled date) and queue (a key of
+    ``QUEUES``: the home page's queue of that name, today's in the dashboard's time zone). ``sort`` is a key of
     ``WORKORDER_SORTS`` (unknown values fall back to newest first). Raises ``InvalidFilter``.
     """
     order = WORKORDER_SORTS.get(sort, WORKORDER_SORTS["-id"])
-    qs = workorder_filter(filters).order_by(*order).values(*_WO_ONLY)
+    qs = workorder_filter(filters, today=today).order_by(*order).values(*_WO_ONLY)
     paginator = Paginator(qs, per_page)
     result = paginator.get_page(page)
     result.object_list = [_wo_row(r) for r in result.object_list]
@@ -350,23 +408,27 @@ def site_filter(
     zip: str | None = None,
 ) -> QuerySet:
     qs = SiteRecord.objects.all()
+
+    def match(field_name: str, pattern: str) -> Q:
+        return wildcard_q(field_name, pattern, folded=SITE_FOLDED[field_name])
+
     if site_id:
-        qs = qs.filter(wildcard_q("siteid", str(site_id)))
+        qs = qs.filter(match("siteid", str(site_id)))
     if name:
-        qs = qs.filter(wildcard_q("name", name))
+        qs = qs.filter(match("name", name))
     if address:
         # Any non-empty street line may match, as upstream.
         qs = qs.filter(
-            (wildcard_q("street", address) & ~Q(street=""))
-            | (wildcard_q("street2", address) & ~Q(street2=""))
-            | (wildcard_q("street3", address) & ~Q(street3=""))
+            (match("street", address) & ~Q(street=""))
+            | (match("street2", address) & ~Q(street2=""))
+            | (match("street3", address) & ~Q(street3=""))
         )
     if city:
-        qs = qs.filter(wildcard_q("city", city))
+        qs = qs.filter(match("city", city))
     if state:
-        qs = qs.filter(wildcard_q("state", state) | wildcard_q("stateabbr", state))
+        qs = qs.filter(match("state", state) | match("stateabbr", state))
     if zip:
-        qs = qs.filter(wildcard_q("zip", zip))
+        qs = qs.filter(match("zip", zip))
     return qs
 
 
@@ -409,17 +471,36 @@ def _dashboard_day(today: date | None) -> tuple[date, datetime, datetime]:
     return today, start, end
 
 
+def queue_filter(qs: QuerySet, queue: str, *, today: date | None = None) -> QuerySet:
+    """The work orders of one home page queue (a key of ``QUEUES``); "today" is in ``TIME_ZONE``.
+
+    * today: scheduled within today, cancelled ones left out;
+    * overdue: open work orders still awaiting their install whose scheduled time is before today;
+    * unscheduled: open work orders without a scheduled date (upstream's all-zero dates are stored as none);
+    * unassigned: open work orders without an installer.
+    """
+    _, start, end = _dashboard_day(today)
+    if queue == "today":
+        return qs.filter(scheduled_at__gte=start, scheduled_at__lt=end).exclude(status_code=CANCELLED_CODE)
+    if queue == "overdue":
+        return qs.filter(status_code__in=AWAITING_INSTALL_CODES, scheduled_at__lt=start)
+    open_records = qs.filter(status_code__in=types.OPEN_STATUS_CODES)
+    if queue == "unscheduled":
+        return open_records.filter(scheduled_at__isnull=True)  # set together with scheduled_date
+    if queue == "unassigned":
+        return open_records.filter(is_assigned=False)
+    raise InvalidFilter(f"Unknown queue: {queue}")
+
+
 def home_summary(*, today: date | None = None) -> HomeSummary:
     """What the home page shows; "today" is a day in the dashboard's time zone (``TIME_ZONE``).
 
     * status counts: every known status (zero included) plus any other status found;
-    * scheduled today: scheduled within today (cancelled ones left out), by time;
-    * overdue: open work orders still awaiting their install whose scheduled time is before today;
-    * unscheduled: open work orders without a scheduled date (upstream's all-zero dates included);
-    * unassigned: open work orders without an installer;
+    * the four queues of ``queue_filter`` (today's installs by time, overdue ones oldest first, unscheduled and
+      unassigned ones newest first), each with its count;
     * recently modified: the latest changes upstream.
     """
-    today, start, end = _dashboard_day(today)
+    today = _dashboard_day(today)[0]
     records = WorkOrderRecord.objects.all()
     counts = dict(
         records.order_by().values_list("status_code").annotate(n=Count("id")).values_list("status_code", "n")
@@ -435,14 +516,11 @@ def home_summary(*, today: date | None = None) -> HomeSummary:
         StatusCount(status_code=code, status=names.get(code, ""), count=counts.get(code, 0))
         for code in sorted(set(names) | {c for c in counts if c is not None})
     ]
-    open_records = records.filter(status_code__in=types.OPEN_STATUS_CODES)
     # Separate counts: each one is answered from an index, cheaper than one pass over the table.
-    today_qs = records.filter(scheduled_at__gte=start, scheduled_at__lt=end).exclude(
-        status_code=CANCELLED_CODE
-    )
-    overdue_qs = records.filter(status_code__in=AWAITING_INSTALL_CODES, scheduled_at__lt=start)
-    unscheduled_qs = open_records.filter(scheduled_at__isnull=True)  # set together with scheduled_date
-    unassigned_qs = open_records.filter(is_assigned=False)
+    today_qs = queue_filter(records, "today", today=today)
+    overdue_qs = queue_filter(records, "overdue", today=today)
+    unscheduled_qs = queue_filter(records, "unscheduled", today=today)
+    unassigned_qs = queue_filter(records, "unassigned", today=today)
     return HomeSummary(
         today=today,
         status_counts=status_counts,
@@ -464,10 +542,12 @@ def home_summary(*, today: date | None = None) -> HomeSummary:
 def freshness() -> Freshness:
     """When the read model was last brought up to date, and whether a sync is running or failed."""
     state = SyncState.objects.filter(pk=1).first()
-    if state is None:
-        return Freshness()
     now = timezone.now()
-    running = state.lease_holder if state.lease_until and state.lease_until > now else ""
+    running = ", ".join(
+        SyncLease.objects.filter(until__gt=now).order_by("name").values_list("name", flat=True)
+    )
+    if state is None:
+        return Freshness(running=running, checked_at=now)
     return Freshness(
         site_count=state.site_count,
         workorder_count=state.workorder_count,
@@ -475,8 +555,63 @@ def freshness() -> Freshness:
         full_sync_started_at=state.full_sync_started_at,
         new_scan_at=state.new_scan_at,
         open_refresh_at=state.open_refresh_at,
+        reference_sync_at=state.reference_sync_at,
         last_error=state.last_error,
         last_error_at=state.last_error_at,
         running=running,
         checked_at=now,
+    )
+
+
+# -- reference lists --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """TechLink's projects, task items and client users as last synced.
+
+    The lists hold what upstream still lists (for pickers); the name maps also know entries upstream no
+    longer lists, so an old work order still shows its project's name.
+    """
+
+    projects: list[types.Project]
+    task_items: list[types.TaskItem]
+    users: list[types.User]
+    project_names: dict[int, str]
+    user_names: dict[int, str]
+    synced_at: datetime | None
+
+
+def _user(record: ClientUserRecord) -> types.User:
+    return types.User(
+        user_id=record.id,
+        username=record.username,
+        name=record.name,
+        email=record.email,
+        phone=record.phone,
+        restricted=record.restricted,
+        enabled=record.enabled,
+        last_login=record.last_login,
+    )
+
+
+def _by_name(record: ProjectRecord | TaskItemRecord) -> tuple[str, int]:
+    return (record.name.casefold(), record.id)
+
+
+def reference_get() -> Reference | None:
+    """The reference lists from the read model, or None when they were never synced."""
+    synced_at = SyncState.objects.filter(pk=1).values_list("reference_sync_at", flat=True).first()
+    if synced_at is None:
+        return None
+    projects = sorted(ProjectRecord.objects.all(), key=_by_name)
+    users = sorted(ClientUserRecord.objects.all(), key=lambda u: ((u.name or u.username).casefold(), u.id))
+    task_items = sorted(TaskItemRecord.objects.filter(listed=True), key=_by_name)
+    return Reference(
+        projects=[types.Project(project_id=p.id, name=p.name) for p in projects if p.listed],
+        task_items=[types.TaskItem(taskitem_id=t.id, name=t.name) for t in task_items],
+        users=[_user(u) for u in users if u.listed],
+        project_names={p.id: p.name for p in projects},
+        user_names={u.id: u.name or u.username for u in users},
+        synced_at=synced_at,
     )

@@ -6,11 +6,14 @@ Three cycles, all idempotent and safe to repeat:
 * ``mirror_sync_open``: new ids, then status changes and removals (one id list per status instead of one
   call per work order), then a budget of open work orders, least recently synced first (every 2 minutes).
 * ``mirror_sync_full``: refresh everything, and remove records that no longer exist upstream (hourly).
+* ``mirror_sync_reference``: projects, task items and client users (every few minutes; three calls).
 
 Work orders are fetched with ``include_site`` so every call also brings the current state of its site;
 only sites no work order points at are fetched on their own. Details are fetched concurrently with at
 most ``TECHLINK_MAX_WORKERS`` calls in flight, and written in batches with bulk upserts.
-Syncs take a lease on the ``SyncState`` row, so two never run at once (from any process).
+Each cycle takes its own lease (``SyncLease``), so two runs of one cycle never overlap (from any process)
+while the quick cycles keep running during a long full sync. A lease lasts a few minutes and the running
+sync renews it as it makes progress, so a worker killed mid-run holds that cycle up only briefly.
 """
 
 from __future__ import annotations
@@ -19,29 +22,41 @@ import dataclasses
 import json
 import logging
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from portal_ui.core.upstream import techlink_client
 from portal_ui.integrations.techlink import errors, types
 
-from .models import SiteRecord, SyncState, WorkOrderRecord
+from .models import (
+    ClientUserRecord,
+    ProjectRecord,
+    SiteRecord,
+    SyncLease,
+    SyncState,
+    TaskItemRecord,
+    WorkOrderRecord,
+)
 
 logger = logging.getLogger(__name__)
 
 # How many details are fetched (concurrently) before they are written in one transaction.
 BATCH_SIZE = 400
-LEASE_SECONDS = 60 * 60
+# How long each cycle's lease lasts without a renewal: a few times its period (the full sync, hourly, is
+# renewed as it goes), and longer than the slowest single upstream call with its retries.
+LEASE_SECONDS = {"new": 180, "open": 300, "full": 600, "reference": 180}
 _RELATED = (
     "site",
     "questions",
@@ -65,10 +80,16 @@ class SyncReport:
     failures: list[str] = field(default_factory=list)
     seconds: float = 0.0
     skipped: bool = False
+    reference_stored: int = 0
 
     def __str__(self) -> str:
         if self.skipped:
             return f"{self.kind}: skipped, another sync is running"
+        if self.kind == "reference":
+            return (
+                f"reference: {self.reference_stored} projects, task items and client users stored, "
+                f"{self.upstream_calls} upstream calls, {len(self.failures)} failures, {self.seconds:.1f} s"
+            )
         return (
             f"{self.kind}: {self.workorders_upserted} work orders and {self.sites_upserted} sites stored, "
             f"{self.workorders_deleted} work orders and {self.sites_deleted} sites removed, "
@@ -99,7 +120,7 @@ def _aware(value: datetime | None) -> datetime | None:
 
 def _site_row(site: types.Site, *, now: datetime, with_raw: bool = True) -> SiteRecord:
     address = site.address
-    return SiteRecord(
+    row = SiteRecord(
         id=site.id,
         name=site.name[:255],
         siteid=site.siteid[:100],
@@ -126,6 +147,8 @@ def _site_row(site: types.Site, *, now: datetime, with_raw: bool = True) -> Site
         raw=_json(site) if with_raw else {},
         synced_at=now,
     )
+    row.fill_folded()
+    return row
 
 
 def _workorder_row(wo: types.WorkOrder, *, site: SiteRecord | None, now: datetime) -> WorkOrderRecord:
@@ -134,7 +157,7 @@ def _workorder_row(wo: types.WorkOrder, *, site: SiteRecord | None, now: datetim
         scheduled = timezone.make_naive(scheduled, _zone(site.timezone if site else ""))
     zone = _zone(site.timezone if site else "")
     raw = _json(dataclasses.replace(wo, **{name: None for name in _RELATED}))
-    return WorkOrderRecord(
+    row = WorkOrderRecord(
         id=wo.id,
         status=wo.status[:50],
         status_code=wo.status_code,
@@ -167,6 +190,8 @@ def _workorder_row(wo: types.WorkOrder, *, site: SiteRecord | None, now: datetim
         raw=raw,
         synced_at=now,
     )
+    row.fill_folded()
+    return row
 
 
 _SITE_FIELDS = [f.name for f in SiteRecord._meta.concrete_fields if not f.primary_key]
@@ -312,35 +337,88 @@ def mirror_site_refresh(*, site_id: int) -> SiteRecord | None:
 
 
 def mirror_sync_request(*, full: bool = False) -> None:
-    """Queue a sync now: new records and open work orders, or everything when ``full``."""
+    """Queue a sync now: new records, open work orders and the reference lists, or everything when ``full``."""
     from . import tasks
 
     transaction.on_commit((tasks.mirror_sync_full_task if full else tasks.mirror_sync_recent_task).delay)
+    transaction.on_commit(tasks.mirror_sync_reference_task.delay)
 
 
 # -- leases ---------------------------------------------------------------------------------------
 
 
-def _acquire(holder: str, seconds: int = LEASE_SECONDS) -> bool:
-    SyncState.get()
-    now = timezone.now()
-    taken = (
-        SyncState.objects.filter(pk=1)
-        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .update(lease_until=now + timedelta(seconds=seconds), lease_holder=holder)
-    )
-    return taken == 1
+class LeaseLost(Exception):
+    """The running sync's lease ran out and another run of the same cycle took it over."""
 
 
-def _renew() -> None:
-    """Keep the running sync's lease alive (a first sync of a large account can outlast it)."""
-    SyncState.objects.filter(pk=1).exclude(lease_holder="").update(
-        lease_until=timezone.now() + timedelta(seconds=LEASE_SECONDS)
-    )
+class _Lease:
+    """One run's hold on its cycle's ``SyncLease`` row (see the module docstring)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.owner = uuid.uuid4().hex
+        self.seconds = LEASE_SECONDS[name]
+        self._renewed = 0.0
+
+    def acquire(self) -> bool:
+        try:
+            with transaction.atomic():
+                SyncLease.objects.get_or_create(name=self.name)
+        except IntegrityError:  # another process created it at the same moment
+            pass
+        now = timezone.now()
+        taken = (
+            SyncLease.objects.filter(name=self.name)
+            .filter(Q(until__isnull=True) | Q(until__lt=now))
+            .update(owner=self.owner, until=now + timedelta(seconds=self.seconds))
+        )
+        self._renewed = time.monotonic()
+        return taken == 1
+
+    def beat(self) -> None:
+        """Renew the lease when a quarter of it has passed; raises ``LeaseLost`` if another run took it."""
+        if time.monotonic() - self._renewed < self.seconds / 4:
+            return
+        kept = SyncLease.objects.filter(name=self.name, owner=self.owner).update(
+            until=timezone.now() + timedelta(seconds=self.seconds)
+        )
+        self._renewed = time.monotonic()
+        if not kept:
+            raise LeaseLost(f"the {self.name} sync's lease was taken over by another run")
+
+    def release(self) -> None:
+        SyncLease.objects.filter(name=self.name, owner=self.owner).update(until=None, owner="")
 
 
-def _release(holder: str) -> None:
-    SyncState.objects.filter(pk=1, lease_holder=holder).update(lease_until=None, lease_holder="")
+_current_lease: ContextVar[_Lease | None] = ContextVar("mirror_sync_lease", default=None)
+
+
+def _heartbeat() -> None:
+    """Called as a sync makes progress (each upstream answer): keeps the running cycle's lease alive."""
+    lease = _current_lease.get()
+    if lease is not None:
+        lease.beat()
+
+
+def _run_cycle(kind: str, body: Callable[[SyncReport], None]) -> SyncReport:
+    """Run one cycle under its lease; skipped when another run of the same cycle holds it."""
+    report, started = SyncReport(kind=kind), time.monotonic()
+    lease = _Lease(kind)
+    if not lease.acquire():
+        report.skipped = True
+        return report
+    SyncState.get()  # the row each cycle records its progress on
+    token = _current_lease.set(lease)
+    try:
+        body(report)
+    except errors.TechLinkError as exc:
+        report.failures.append(f"Listing ids failed: {exc}")
+    except LeaseLost as exc:
+        report.failures.append(f"Stopped: {exc}")
+    finally:
+        _current_lease.reset(token)
+        lease.release()
+    return _finish(report, started)
 
 
 def _record_error(message: str) -> None:
@@ -386,12 +464,14 @@ def _fetch_stream[T](
             if len(pending) >= window:
                 done_item, future = pending.popleft()
                 batch.append((done_item, future.result()))
+                _heartbeat()
                 if len(batch) >= BATCH_SIZE:
                     yield batch
                     batch = []
         while pending:
             done_item, future = pending.popleft()
             batch.append((done_item, future.result()))
+            _heartbeat()
         if batch:
             yield batch
 
@@ -414,7 +494,7 @@ def _fetch_workorders(ids: Sequence[int], report: SyncReport) -> set[int]:
                 if result.site is not None:
                     seen_sites.add(result.site.id)
         _store_workorders(found, stored_sites=stored_sites)
-        _renew()
+        _heartbeat()
         if gone:
             WorkOrderRecord.objects.filter(pk__in=gone).delete()
         report.workorders_upserted += len(found)
@@ -435,7 +515,7 @@ def _fetch_sites(ids: Sequence[int], report: SyncReport) -> None:
             else:
                 found.append(result)
         _store_sites(found)
-        _renew()
+        _heartbeat()
         if gone:
             SiteRecord.objects.filter(pk__in=gone).delete()
         report.sites_upserted += len(found)
@@ -486,18 +566,12 @@ def _sync_new(report: SyncReport) -> None:
 
 def mirror_sync_new() -> SyncReport:
     """Fetch work orders and sites that are not in the read model yet, newest first."""
-    report, started = SyncReport(kind="new"), time.monotonic()
-    if not _acquire("new"):
-        report.skipped = True
-        return report
-    try:
+
+    def body(report: SyncReport) -> None:
         _sync_new(report)
         _update_counts(new_scan_at=timezone.now())
-    except errors.TechLinkError as exc:
-        report.failures.append(f"Listing ids failed: {exc}")
-    finally:
-        _release("new")
-    return _finish(report, started)
+
+    return _run_cycle("new", body)
 
 
 def _status_changes(report: SyncReport) -> list[int]:
@@ -513,6 +587,7 @@ def _status_changes(report: SyncReport) -> list[int]:
     listed: set[int] = set()
     for code in codes:
         ids = client.workorder_ids(status_code=code)
+        _heartbeat()
         report.upstream_calls += 1
         listed.update(ids)
         changed.extend(i for i in ids if i in local and local[i] != code)
@@ -526,13 +601,10 @@ def mirror_sync_open(*, budget: int | None = None) -> SyncReport:
     At most ``budget`` (default ``MIRROR_OPEN_REFRESH_BUDGET``) open work orders are refreshed per run, so a
     run stays short however many are open; the next runs carry on where this one stopped.
     """
-    report, started = SyncReport(kind="open"), time.monotonic()
     if budget is None:
         budget = getattr(settings, "MIRROR_OPEN_REFRESH_BUDGET", 500)
-    if not _acquire("open"):
-        report.skipped = True
-        return report
-    try:
+
+    def body(report: SyncReport) -> None:
         _sync_new(report)
         now = timezone.now()
         SyncState.objects.filter(pk=1).update(new_scan_at=now)
@@ -545,22 +617,16 @@ def mirror_sync_open(*, budget: int | None = None) -> SyncReport:
         )
         _fetch_workorders(stale_ids, report)
         _update_counts(open_refresh_at=now)
-    except errors.TechLinkError as exc:
-        report.failures.append(f"Listing ids failed: {exc}")
-    finally:
-        _release("open")
-    return _finish(report, started)
+
+    return _run_cycle("open", body)
 
 
 def mirror_sync_full() -> SyncReport:
     """Refresh every work order and site, newest first, and remove what upstream no longer has."""
-    report, started = SyncReport(kind="full"), time.monotonic()
-    if not _acquire("full"):
-        report.skipped = True
-        return report
-    started_at = timezone.now()
-    SyncState.objects.filter(pk=1).update(full_sync_started_at=started_at)
-    try:
+
+    def body(report: SyncReport) -> None:
+        started, started_at = time.monotonic(), timezone.now()
+        SyncState.objects.filter(pk=1).update(full_sync_started_at=started_at)
         client = techlink_client()
         wo_ids = sorted(client.workorder_ids(), reverse=True)
         site_ids = sorted(client.site_ids(), reverse=True)
@@ -578,8 +644,85 @@ def mirror_sync_full() -> SyncReport:
             last_full_sync_seconds=time.monotonic() - started,
             last_full_sync_calls=report.upstream_calls,
         )
-    except errors.TechLinkError as exc:
-        report.failures.append(f"Listing ids failed: {exc}")
-    finally:
-        _release("full")
-    return _finish(report, started)
+
+    return _run_cycle("full", body)
+
+
+# -- reference lists --------------------------------------------------------------------------------
+
+
+def _upsert_reference(model, rows: list, fields: list[str], *, complete: bool) -> int:
+    """Store listed entries; with a ``complete`` list, entries upstream no longer lists are kept unlisted."""
+    with transaction.atomic():
+        if rows:
+            model.objects.bulk_create(
+                rows,
+                update_conflicts=True,
+                unique_fields=["id"],
+                update_fields=[*fields, "listed", "synced_at"],
+            )
+        if complete:
+            model.objects.exclude(pk__in=[r.id for r in rows]).filter(listed=True).update(listed=False)
+    return len(rows)
+
+
+def mirror_reference_store(
+    *,
+    projects: Sequence[types.Project] | None = None,
+    task_items: Sequence[types.TaskItem] | None = None,
+    users: Sequence[types.User] | None = None,
+) -> int:
+    """Store complete reference lists the caller fetched (any of the three; None: not fetched).
+
+    When all three are given, the lists count as synced (pages then read them from here, not upstream).
+    """
+    now = timezone.now()
+    stored = 0
+    if projects is not None:
+        rows = [
+            ProjectRecord(id=p.project_id, name=p.name[:255], listed=True, synced_at=now) for p in projects
+        ]
+        stored += _upsert_reference(ProjectRecord, rows, ["name"], complete=True)
+    if task_items is not None:
+        rows = [
+            TaskItemRecord(id=t.taskitem_id, name=t.name[:255], listed=True, synced_at=now)
+            for t in task_items
+        ]
+        stored += _upsert_reference(TaskItemRecord, rows, ["name"], complete=True)
+    if users is not None:
+        rows = [
+            ClientUserRecord(
+                id=u.user_id, name=u.name[:255], username=u.username[:150], email=u.email[:255],
+                phone=u.phone[:50], restricted=u.restricted, enabled=u.enabled, last_login=_aware(u.last_login),
+                listed=True, synced_at=now,
+            )
+            for u in users
+        ]  # fmt: skip
+        fields = ["name", "username", "email", "phone", "restricted", "enabled", "last_login"]
+        stored += _upsert_reference(ClientUserRecord, rows, fields, complete=True)
+    if projects is not None and task_items is not None and users is not None:
+        SyncState.get()
+        SyncState.objects.filter(pk=1).update(reference_sync_at=now)
+    return stored
+
+
+def mirror_sync_reference() -> SyncReport:
+    """Fetch projects, task items and client users (concurrently) and store them."""
+
+    def body(report: SyncReport) -> None:
+        client = techlink_client()
+        results = client.fetch_many(lambda call: call(), [client.projects, client.task_items, client.users])
+        report.upstream_calls += 3
+        lists = []
+        for name, result in zip(("Projects", "Task items", "Client users"), results, strict=True):
+            if isinstance(result, Exception):
+                report.failures.append(f"{name}: {result}")
+                lists.append(None)
+            else:
+                lists.append(result)
+        projects, task_items, users = lists
+        report.reference_stored = mirror_reference_store(
+            projects=projects, task_items=task_items, users=users
+        )
+
+    return _run_cycle("reference", body)

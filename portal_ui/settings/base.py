@@ -6,6 +6,8 @@ from pathlib import Path
 import environ
 from django.utils.csp import CSP
 
+from portal_ui.core.embedded_broker import prepare_sqlite_broker
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -172,6 +174,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {}
 if CELERY_BROKER_URL.startswith("sqla+sqlite"):
     # These options go to SQLAlchemy's create_engine: wait for a busy SQLite file instead of failing.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"connect_args": {"timeout": 30}}
+    prepare_sqlite_broker(CELERY_BROKER_URL)
 elif CELERY_BROKER_URL.startswith("redis"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
@@ -185,9 +188,15 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# Staff's writes and the read model's refreshes have queues of their own, which a worker serves in turn (every
+# worker consumes both): a write waiting for its next attempt never waits behind a backlog of refreshes.
+CELERY_TASK_DEFAULT_QUEUE = "writes"
+CELERY_TASK_QUEUES = {"writes": {}, "mirror": {}}
+CELERY_TASK_ROUTES = {"mirror.*": {"queue": "mirror"}}
 CELERY_BEAT_SCHEDULE: dict = {}
 # Read model of sites and work orders (portal_ui/mirror): new ids every minute, new ids + status changes +
-# a slice of open work orders every 2 minutes, everything (and removals) hourly. Runs never overlap.
+# a slice of open work orders every 2 minutes, everything (and removals) hourly. Two runs of one cycle never
+# overlap (each cycle has its own lease); different cycles may run side by side.
 CELERY_BEAT_SCHEDULE["mirror-sync-new"] = {
     "task": "mirror.sync_new",
     "schedule": 60.0,
@@ -202,6 +211,12 @@ CELERY_BEAT_SCHEDULE["mirror-sync-full"] = {
     "task": "mirror.sync_full",
     "schedule": 3600.0,
     "options": {"expires": 3600},
+}
+# Projects, task items and client users: pages read them from the read model, so names survive restarts.
+CELERY_BEAT_SCHEDULE["mirror-sync-reference"] = {
+    "task": "mirror.sync_reference",
+    "schedule": 300.0,
+    "options": {"expires": 300},
 }
 # How many open work orders one 2-minute run refreshes (least recently synced first).
 MIRROR_OPEN_REFRESH_BUDGET = env.int("MIRROR_OPEN_REFRESH_BUDGET", default=500)

@@ -19,10 +19,11 @@ def _fresh_cache():
 
 @pytest.fixture
 def synced(upstream, db):
-    """The read model filled from the sandbox, as the periodic sync would."""
-    from portal_ui.mirror.services import mirror_sync_full
+    """The read model filled from the sandbox, as the periodic sync would (records and reference lists)."""
+    from portal_ui.mirror.services import mirror_sync_full, mirror_sync_reference
 
     mirror_sync_full()
+    mirror_sync_reference()
     return upstream
 
 

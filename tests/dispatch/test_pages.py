@@ -27,19 +27,38 @@ def test_it_shows_the_home_page_from_the_read_model(viewer_client, synced):
     assert "Lists as of" in html
 
 
-def test_it_hides_the_refresh_action_from_viewers(client_for, viewer, dispatcher, synced):
-    assert 'action="/sync/"' not in client_for(viewer).get(reverse("home")).content.decode()
-    assert 'action="/sync/"' in client_for(dispatcher).get(reverse("home")).content.decode()
+def test_it_offers_the_refresh_action_to_viewers_too(client_for, viewer, dispatcher, workorder):
+    # Refreshing only reads from TechLink: a viewer may bring the copy up to date.
+    for user in (viewer, dispatcher):
+        client = client_for(user)
+        assert 'action="/sync/"' in client.get(reverse("home")).content.decode()
+        site_page = client.get(reverse("site_detail", args=[workorder.site_id])).content.decode()
+        assert f'action="/sites/{workorder.site_id}/refresh/"' in site_page
+        wo_page = client.get(reverse("workorder_detail", args=[workorder.id])).content.decode()
+        assert f'action="/workorders/{workorder.id}/refresh/"' in wo_page
+    assert 'action="/sync/"' in client_for(viewer).get(reverse("reference")).content.decode()
 
 
 def test_it_queues_a_sync_from_the_refresh_action(
-    dispatcher_client, synced, django_capture_on_commit_callbacks
+    viewer_client, upstream, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks() as callbacks:
-        response = dispatcher_client.post(reverse("sync_request"), {"next": "/workorders/"})
+    from portal_ui.mirror.selectors import freshness
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = viewer_client.post(reverse("sync_request"), {"next": "/workorders/"})
     assert response.status_code == 302
     assert response["Location"] == "/workorders/"
-    assert len(callbacks) == 1
+    fresh = freshness()
+    assert fresh.open_refresh_at is not None and fresh.reference_sync_at is not None
+    assert WorkOrderRecord.objects.exists()
+
+
+def test_it_refreshes_a_work_order_for_a_viewer(viewer_client, workorder, tl):
+    WorkOrderRecord.objects.filter(pk=workorder.pk).update(summary="stale summary")
+    response = viewer_client.post(reverse("workorder_refresh", args=[workorder.id]))
+    assert response.status_code == 302
+    workorder.refresh_from_db()
+    assert workorder.summary == tl.workorder_get(workorder.id).summary
 
 
 def test_it_searches_sites_with_wildcards(viewer_client, synced):
@@ -50,6 +69,7 @@ def test_it_searches_sites_with_wildcards(viewer_client, synced):
     html = response.content.decode()
     assert f'href="/sites/{site.id}/"' in html
     assert "\\*" in html  # the help text explains the escaped star
+    assert html.count("for a literal star") == 1  # and says so once
     others = SiteRecord.objects.exclude(name__istartswith=word)
     assert all(f'href="/sites/{other.id}/"' not in html for other in others)
 

@@ -229,7 +229,7 @@ def test_it_sets_a_site_attribute_inline(dispatcher_client, site, tl, django_cap
     assert {(a.name, a.value) for a in tl.site_attributes(site.id)} >= {("Dock door", "North side")}
     with django_capture_on_commit_callbacks(execute=True):
         dispatcher_client.post(
-            reverse("site_attribute_remove", args=[site.id]), {"name": "Dock door"}, **HTMX
+            reverse("site_attribute_remove", args=[site.id]), {"name": "Dock door", "confirm": "1"}, **HTMX
         )
     assert "Dock door" not in {a.name for a in tl.site_attributes(site.id)}
 

@@ -46,3 +46,29 @@ def test_it_searches_and_creates_a_work_order_without_javascript(
     expect(page.locator(".write-status")).to_have_attribute("data-status", "done")
     page.reload()
     expect(page.locator("#notes .note", has_text=f"Ask for the cellar key ({tag})")).to_have_count(1)
+
+
+def test_it_asks_before_removing_a_site_attribute_without_javascript(
+    new_context, live, techlink, dispatcher, tag
+):
+    page = new_context(java_script_enabled=False).new_page()
+    site = make_site(techlink, f"Millbrook {tag} Bakery")
+    techlink.site_attribute_set(site.id, name=f"Alarm {tag}", value="Code at the desk")
+    log_in(page, live, dispatcher)
+
+    page.goto(f"{live.url}/sites/{site.id}/")
+    row = page.locator("#attributes").get_by_role("row", name=re.compile(f"Alarm {tag}"))
+    row.get_by_role("button", name="Remove").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        f"Remove the attribute “Alarm {tag}” from this site?"
+    )
+    assert f"Alarm {tag}" in {a.name for a in techlink.site_attributes(site.id)}  # nothing removed yet
+
+    page.get_by_role("link", name="No, keep it").click()
+    expect(page).to_have_url(f"{live.url}/sites/{site.id}/")
+    row.get_by_role("button", name="Remove").click()
+    page.get_by_role("button", name="Yes, remove it").click()
+    expect(page.locator(".write-status")).to_have_attribute("data-status", "done")
+    assert f"Alarm {tag}" not in {a.name for a in techlink.site_attributes(site.id)}
+    page.reload()
+    expect(page.locator("#attributes").get_by_role("row", name=re.compile(f"Alarm {tag}"))).to_have_count(0)

@@ -69,6 +69,8 @@ def test_it_adds_a_note_and_uploads_and_downloads_a_document(page, live, techlin
     notes.get_by_role("button", name="Add note").click()
     _wait_saved(page.locator("#note-status .write-status"))
     expect(notes.get_by_label("Note")).to_have_value("")
+    # Once TechLink has it, the list shows it without a reload.
+    expect(notes.locator(".note", has_text=note_text)).to_have_count(1)
 
     content = f"Door panel survey {tag}\nwidth=32in\n".encode() + bytes(range(256))
     documents = page.locator("#client-documents")
@@ -78,6 +80,7 @@ def test_it_adds_a_note_and_uploads_and_downloads_a_document(page, live, techlin
     documents.get_by_label("Description").fill("Survey of the old panel")
     documents.get_by_role("button", name="Upload client document").click()
     _wait_saved(page.locator("#document-status .write-status"))
+    expect(documents.get_by_role("link", name=f"panel-survey-{tag}.bin")).to_be_visible()
 
     page.reload()
     note = notes.locator(".note", has_text=note_text)
@@ -98,6 +101,39 @@ def test_it_adds_a_note_and_uploads_and_downloads_a_document(page, live, techlin
         assert fh.read() == content
 
 
+def test_it_updates_the_lists_of_a_site_as_its_writes_are_done(page, live, techlink, dispatcher, tag):
+    site = make_site(techlink, f"Dockside {tag} Deli")
+    log_in(page, live, dispatcher)
+    page.goto(f"{live.url}/sites/{site.id}/")
+
+    attributes = page.locator("#attributes")
+    attributes.get_by_label("Attribute").fill(f"Gate {tag}")
+    attributes.get_by_label("Value").fill("Code 4411")
+    attributes.get_by_role("button", name="Set attribute").click()
+    _wait_saved(page.locator("#attribute-status .write-status"))
+    row = attributes.get_by_role("row", name=re.compile(f"Gate {tag}"))
+    expect(row).to_contain_text("Code 4411")
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    row.get_by_role("button", name="Remove").click()
+    expect(row).to_have_count(0)  # gone once TechLink has the change, without a reload
+    assert f"Gate {tag}" not in {a.name for a in techlink.site_attributes(site.id)}
+
+    documents = page.locator("#documents")
+    documents.get_by_label("File").set_input_files(
+        files=[{"name": f"dock-{tag}.txt", "mimeType": "text/plain", "buffer": b"dock plan"}]
+    )
+    documents.get_by_role("button", name="Upload document").click()
+    _wait_saved(page.locator("#site-document-status .write-status"))
+    doc_row = documents.get_by_role("row", name=re.compile(f"dock-{tag}"))
+    expect(doc_row).to_have_count(1)
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    doc_row.get_by_role("button", name="Delete").click()
+    expect(doc_row).to_have_count(0)
+    assert not [d for d in techlink.site_documents(site.id) if d.filename == f"dock-{tag}.txt"]
+
+
 def test_it_shows_a_refused_write_and_sends_it_again_on_retry(
     page, live, upstream, techlink, dispatcher, tag
 ):
@@ -116,9 +152,13 @@ def test_it_shows_a_refused_write_and_sends_it_again_on_retry(
     expect(status.locator(".error")).to_contain_text("Not saved in TechLink")
     assert not any(n.content == note_text for n in techlink.workorder_notes(workorder.id))
 
+    expect(notes.locator(".note", has_text=note_text)).to_have_count(0)
+
     status.get_by_role("button", name="Retry").click()
     _wait_saved(status)
     assert [n.content for n in techlink.workorder_notes(workorder.id)].count(note_text) == 1
+    # The status turned to done in the page: the notes list is fetched again and shows it.
+    expect(notes.locator(".note", has_text=note_text)).to_have_count(1)
 
 
 def test_it_keeps_what_was_typed_when_a_new_work_order_is_incomplete(page, live, techlink, dispatcher, tag):

@@ -131,3 +131,56 @@ def test_it_calls_a_read_model_stale_after_a_quarter_hour():
     SyncState.objects.create(pk=1, full_sync_finished_at=timezone.now() - timedelta(minutes=20))
 
     assert freshness().is_stale
+
+
+def test_it_lists_each_queue_in_full_as_the_home_page_counts_it(eastern_site):
+    from portal_ui.mirror.selectors import workorder_list
+
+    make_wo(site=eastern_site, scheduled="2026-05-14 09:00:00")
+    make_wo(site=eastern_site, scheduled="2026-05-14 10:00:00", status_code=95, status="Cancelled")
+    for _ in range(12):  # more than the home page shows
+        make_wo(site=eastern_site, scheduled="2026-05-12 15:00:00", status_code=60)
+    make_wo(site=eastern_site, scheduled="2026-05-12 15:00:00", status_code=80, status="Work Complete")
+    for _ in range(11):
+        make_wo(status_code=50, status="Pending Schedule", installer_name="", is_assigned=False)
+    make_wo(status_code=90, status="Closed", installer_name="", is_assigned=False)
+
+    summary = home_summary(today=TODAY)
+    for queue, shown, count in (
+        ("today", summary.scheduled_today, summary.scheduled_today_count),
+        ("overdue", summary.overdue, summary.overdue_count),
+        ("unscheduled", summary.unscheduled, summary.unscheduled_count),
+        ("unassigned", summary.unassigned, summary.unassigned_count),
+    ):
+        listed = workorder_list(filters={"queue": queue}, per_page=100, today=TODAY)
+        assert listed.paginator.count == count, queue
+        assert ids(shown) <= ids(listed.object_list), queue
+    assert (summary.overdue_count, summary.unscheduled_count, summary.unassigned_count) == (12, 11, 11)
+    assert summary.scheduled_today_count == 1
+
+
+def test_it_puts_a_work_order_with_upstream_zero_dates_in_the_unscheduled_queue(private_upstream):
+    from portal_ui.core.upstream import techlink_client
+    from portal_ui.mirror.selectors import workorder_list
+    from portal_ui.mirror.services import mirror_sync_full, mirror_sync_open
+
+    mirror_sync_full()
+    client = techlink_client()
+    scheduled = next(
+        wo for wo in client.workorders_get(client.workorder_ids(status_code="60")) if wo.scheduled_date
+    )
+    # Back to "Pending Schedule" with upstream's all-zero date, as TechLink sends an unscheduled visit.
+    private_upstream.store.set_status(
+        scheduled.id, {"status_code": "50", "scheduled_date": "0000-00-00 00:00:00"}
+    )
+    created = client.workorder_create(site_id=scheduled.site_id, summary="Fresh job, no date yet")
+    assert private_upstream.store._workorder(created.id).scheduled_date == "0000-00-00 00:00:00"
+
+    mirror_sync_open()  # the 2-minute cycle: new ids and status changes
+
+    unscheduled = workorder_list(filters={"queue": "unscheduled"}, per_page=500).object_list
+    assert {scheduled.id, created.id} <= ids(unscheduled)
+    assert all(row.scheduled_date is None for row in unscheduled)
+    summary = home_summary()
+    assert created.id in ids(summary.unscheduled)  # the newest is shown on the home page
+    assert summary.unscheduled_count == len(unscheduled)

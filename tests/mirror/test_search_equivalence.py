@@ -10,8 +10,27 @@ from .conftest import point_client_at
 
 pytestmark = pytest.mark.django_db
 
-ODD_SITE_NAMES = ["*Star Shop", "Star*Shop", "100% Sure_Shop", "100x Sure-Shop", "back\\slash shop"]
-ODD_SUMMARIES = ["Fix *urgent* relay", "Fix urgent relay", "50% off_install", "50x off-install"]
+ODD_SITE_NAMES = [
+    "*Star Shop",
+    "Star*Shop",
+    "100% Sure_Shop",
+    "100x Sure-Shop",
+    "back\\slash shop",
+    "Backslash Shop",
+    "Ends in a backslash \\",
+    "Straße Shop",
+    "Strasse Shopping",
+    "Café Ümlaut",
+    "ŁÓDŹ Depot",
+]
+ODD_SUMMARIES = [
+    "Fix *urgent* relay",
+    "Fix urgent relay",
+    "50% off_install",
+    "50x off-install",
+    "back\\slash relay",
+    "Überprüfung Straße",
+]
 
 
 @pytest.fixture(scope="module")
@@ -82,6 +101,23 @@ def site_queries(client) -> list[dict]:
         {"name": "*_*"},
         {"name": "*%*"},
         {"name": "back\\\\slash*"},
+        # A backslash before an ordinary character is just that character; at the very end it is literal.
+        {"name": "back\\slash*"},
+        {"name": "*\\s*"},
+        {"name": "\\B*"},
+        {"name": "Ends in a backslash \\"},
+        {"name": "*\\"},
+        {"name": "*backslash \\"},
+        # Non-ASCII: without a star the whole value compares case-folded (ß = ss), with one letter by letter.
+        {"name": "STRASSE SHOP"},
+        {"name": "straße shop"},
+        {"name": "STRASSE*"},
+        {"name": "STRAßE*"},
+        {"name": "café ümlaut"},
+        {"name": "CAFÉ*"},
+        {"name": "*ümlaut"},
+        {"name": "łódź depot"},
+        {"name": "*ÓDŹ*"},
         {"site_id": site.siteid},
         {"site_id": "ODD-1\\*"},
         {"site_id": "odd-*"},
@@ -116,6 +152,12 @@ def workorder_queries(client) -> list[dict]:
         {"summary": "50% off_install"},
         {"summary": "*%*"},
         {"summary": "*_*"},
+        {"summary": "back\\slash*"},
+        {"summary": "back\\\\slash*"},
+        {"summary": "*\\s*"},
+        {"summary": "ÜBERPRÜFUNG STRASSE"},
+        {"summary": "über*"},
+        {"summary": "*STRAßE"},
         {"description": f"*{first.description[:4]}*"} if first.description else {"description": "*a*"},
         {"po": "PO\\*1"},
         {"po": "po*"},
@@ -161,3 +203,9 @@ def test_it_searches_odd_characters_literally(synced):
     assert len(local_site_ids(name="100% Sure_Shop")) == 1
     assert len(local_workorder_ids(summary="fix \\*urgent\\* relay")) == 1
     assert len(local_workorder_ids(summary="fix *urgent* relay")) == 2
+    assert len(local_site_ids(name="back\\slash*")) == 1  # "Backslash Shop"
+    assert len(local_site_ids(name="back\\\\slash*")) == 1  # "back\\slash shop"
+    assert len(local_site_ids(name="*\\")) == 1
+    assert len(local_site_ids(name="STRASSE SHOP")) == 1
+    assert len(local_site_ids(name="*ümlaut")) == 1
+    assert len(local_workorder_ids(summary="ÜBERPRÜFUNG STRASSE")) == 1

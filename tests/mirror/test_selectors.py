@@ -1,6 +1,7 @@
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 
 from portal_ui.mirror.selectors import InvalidFilter, site_search, workorder_list
 
@@ -53,15 +54,26 @@ def test_it_matches_status_codes_as_text_like_upstream():
     assert sorted(ids(workorder_list(filters={"status_code": "6*"}))) == sorted([sixty.id, sixty_five.id])
 
 
-def test_it_sorts_by_scheduled_date_with_unscheduled_rows_kept():
+def test_it_sorts_by_scheduled_date_with_unscheduled_rows_last_both_ways():
+    unscheduled = make_wo()
     late = make_wo(scheduled="2026-03-02 09:00:00")
     early = make_wo(scheduled="2026-03-01 09:00:00")
-    unscheduled = make_wo()
+    also_unscheduled = make_wo()
 
-    page = workorder_list(filters={}, sort="scheduled")
+    ascending = ids(workorder_list(filters={}, sort="scheduled"))
+    descending = ids(workorder_list(filters={}, sort="-scheduled"))
 
-    assert ids(page).index(early.id) < ids(page).index(late.id)
-    assert unscheduled.id in ids(page)
+    assert ascending == [early.id, late.id, also_unscheduled.id, unscheduled.id]
+    assert descending == [late.id, early.id, unscheduled.id, also_unscheduled.id]
+
+
+def test_it_sorts_work_orders_never_modified_last():
+    never = make_wo(last_modified=None)
+    old = make_wo(last_modified=timezone.now() - timedelta(days=2))
+    new = make_wo(last_modified=timezone.now())
+
+    assert ids(workorder_list(filters={}, sort="modified")) == [old.id, new.id, never.id]
+    assert ids(workorder_list(filters={}, sort="-modified")) == [new.id, old.id, never.id]
 
 
 def test_it_falls_back_to_newest_first_for_an_unknown_sort():
@@ -103,6 +115,25 @@ def test_it_applies_upstream_wildcard_rules_to_summary(pattern, expected):
     found = {by_id[i] for i in ids(workorder_list(filters={"summary": pattern}, per_page=100))}
 
     assert found == expected
+
+
+def test_it_compares_a_search_without_a_star_case_folded_like_upstream():
+    street = make_site(name="Straße Shop")
+    spelled_out = make_site(name="Strasse Shopping")
+
+    assert ids(site_search(name="STRASSE SHOP")) == [street.id]
+    assert ids(site_search(name="straße shop")) == [street.id]
+    assert ids(site_search(name="STRASSE*")) == [spelled_out.id]  # with a star, letter by letter
+
+
+def test_it_takes_a_backslash_before_any_character_as_that_character():
+    plain = make_wo(summary="backslash job")
+    slashed = make_wo(summary="back\\slash job")
+    trailing = make_wo(summary="ends in \\")
+
+    assert ids(workorder_list(filters={"summary": "back\\slash*"})) == [plain.id]
+    assert ids(workorder_list(filters={"summary": "back\\\\slash*"})) == [slashed.id]
+    assert ids(workorder_list(filters={"summary": "ends in \\"})) == [trailing.id]
 
 
 def test_it_matches_non_ascii_text_without_regard_to_case():

@@ -9,7 +9,14 @@ from django.utils import timezone
 
 from portal_ui.core.upstream import reset_techlink_client, techlink_client
 from portal_ui.mirror import services
-from portal_ui.mirror.models import SiteRecord, SyncState, WorkOrderRecord
+from portal_ui.mirror.models import (
+    ClientUserRecord,
+    ProjectRecord,
+    SiteRecord,
+    SyncLease,
+    TaskItemRecord,
+    WorkOrderRecord,
+)
 from portal_ui.mirror.selectors import freshness
 
 from .conftest import make_wo
@@ -177,20 +184,97 @@ def test_it_never_has_more_requests_in_flight_than_allowed(private_upstream, set
     assert 1 <= peak[0] <= 3
 
 
-def test_it_skips_a_sync_while_another_one_holds_the_lease(private_upstream):
-    SyncState.objects.create(pk=1, lease_until=timezone.now() + timedelta(minutes=5), lease_holder="full")
+def hold_lease(name: str, *, minutes: float) -> None:
+    """Another run of the ``name`` cycle holds its lease (a negative time: it ran out that long ago)."""
+    SyncLease.objects.create(
+        name=name, owner="another-run", until=timezone.now() + timedelta(minutes=minutes)
+    )
+
+
+def test_it_skips_a_cycle_while_another_run_of_it_holds_its_lease(private_upstream):
+    hold_lease("open", minutes=2)
 
     assert services.mirror_sync_open().skipped
     with pytest.raises(CommandError, match="Another sync is running"):
         call_command("mirror_sync")
     assert WorkOrderRecord.objects.count() == 0
+    assert freshness().running == "open"
+
+
+def test_it_fetches_new_ids_while_a_full_sync_is_running(private_upstream):
+    hold_lease("full", minutes=5)
+
+    new = services.mirror_sync_new()
+    recent = services.mirror_sync_open()
+
+    assert not new.skipped and not recent.skipped
+    assert set(WorkOrderRecord.objects.values_list("id", flat=True)) == upstream_workorder_ids()
+    assert services.mirror_sync_full().skipped  # the full sync itself is still held
+    assert freshness().running == "full"
 
 
 def test_it_takes_over_an_expired_lease(private_upstream):
-    SyncState.objects.create(pk=1, lease_until=timezone.now() - timedelta(minutes=1), lease_holder="full")
+    hold_lease("full", minutes=-1)
 
     assert not services.mirror_sync_full().skipped
     assert freshness().running == ""
+
+
+def test_it_holds_a_short_lease_while_it_runs_and_gives_it_back(private_upstream, monkeypatch):
+    # A worker killed mid-run leaves its lease behind: it must run out in minutes, not in an hour.
+    client = techlink_client()
+    seen = {}
+    original = client.site_ids
+
+    def site_ids(**kwargs):
+        lease = SyncLease.objects.get(name="new")
+        seen["left"] = lease.until - timezone.now()
+        seen["others"] = list(SyncLease.objects.exclude(name="new").exclude(until=None))
+        return original(**kwargs)
+
+    monkeypatch.setattr(client, "site_ids", site_ids)
+
+    services.mirror_sync_new()
+
+    assert timedelta(0) < seen["left"] <= timedelta(minutes=5)
+    assert seen["others"] == []  # no other cycle was held up
+    assert SyncLease.objects.get(name="new").until is None
+
+
+def test_it_stops_a_run_whose_lease_another_run_took_over(private_upstream, monkeypatch):
+    monkeypatch.setitem(services.LEASE_SECONDS, "full", 0)  # renew on every answer
+    client = techlink_client()
+    original = client.workorder_ids
+
+    def workorder_ids(**kwargs):
+        # Meanwhile the lease ran out (a stalled run) and another run of the full sync took it.
+        SyncLease.objects.filter(name="full").update(owner="another-run")
+        return original(**kwargs)
+
+    monkeypatch.setattr(client, "workorder_ids", workorder_ids)
+
+    report = services.mirror_sync_full()
+
+    assert any("taken over" in failure for failure in report.failures)
+    assert WorkOrderRecord.objects.count() < len(original())
+    assert SyncLease.objects.get(name="full").owner == "another-run"  # left to the run that has it
+
+
+def test_it_keeps_the_reference_lists_with_names_upstream_stopped_listing(private_upstream):
+    client = techlink_client()
+    report = services.mirror_sync_reference()
+
+    assert not report.failures
+    assert set(ProjectRecord.objects.values_list("name", flat=True)) == {p.name for p in client.projects()}
+    assert TaskItemRecord.objects.count() == len(client.task_items())
+    assert ClientUserRecord.objects.count() == len(client.users())
+    assert freshness().reference_sync_at is not None
+
+    ProjectRecord.objects.create(id=987001, name="Retired rollout", synced_at=timezone.now())
+    services.mirror_sync_reference()
+
+    retired = ProjectRecord.objects.get(pk=987001)
+    assert (retired.name, retired.listed) == ("Retired rollout", False)
 
 
 def test_it_syncs_from_the_command_line(private_upstream, capsys):
@@ -215,6 +299,7 @@ def test_it_schedules_the_sync_cycles():
         tasks.mirror_sync_new_task.name,
         tasks.mirror_sync_recent_task.name,
         tasks.mirror_sync_full_task.name,
+        tasks.mirror_sync_reference_task.name,
     }
 
     assert registered <= scheduled

@@ -29,6 +29,13 @@ def sitetime(value: datetime | None, zone: ZoneInfo | str | None = None) -> str:
 
 
 @register.filter
+def sitetime_clock(value: datetime | None, zone: ZoneInfo | str | None = None) -> str:
+    """Only the time of day of ``sitetime``, e.g. "15:00 CST" (for lists of one day)."""
+    text = sitetime(value, zone)
+    return text.split(" ", 1)[1] if " " in text else text
+
+
+@register.filter
 def status_badge(code: int | None) -> str:
     """CSS badge class for a work order status code."""
     return _BADGES.get(code or 0, "")

@@ -18,6 +18,62 @@
       if (bar) { bar.hidden = true; bar.value = 0; }
     }
   });
+
+  // Lists that a write changes are fetched again once TechLink has the write.
+  //
+  // "techlink:write-done" (detail: {id: <write id>, kind: <write kind>}) comes either as an HX-Trigger
+  // response header or from here, when a write's live status (.write-status) shows up as done. Each write
+  // counts once. Every element whose data-refresh-on lists the kind then gets "techlink:refresh", which its
+  // hx-trigger turns into a fetch of its own section of the page.
+  var WRITE_DONE = "techlink:write-done";
+  var handled = {};
+
+  function writeId(status) {
+    var match = /^write-(\d+)$/.exec(status.id || "");
+    return match ? match[1] : null;
+  }
+  function doneStatuses(root) {
+    if (!root || !root.querySelectorAll) return [];
+    var found = Array.prototype.slice.call(root.querySelectorAll('.write-status[data-status="done"]'));
+    if (root.matches && root.matches('.write-status[data-status="done"]')) found.push(root);
+    return found;
+  }
+  // Writes already done when the page was rendered are already in its lists.
+  doneStatuses(document).forEach(function (status) {
+    var id = writeId(status);
+    if (id) handled[id] = true;
+  });
+
+  document.addEventListener(WRITE_DONE, function (event) {
+    var detail = event.detail || {};
+    var id = detail.id !== undefined && detail.id !== null ? String(detail.id) : null;
+    if (id) {
+      if (handled[id]) return;
+      handled[id] = true;
+    }
+    var kind = detail.kind || "";
+    var sections = document.querySelectorAll("[data-refresh-on]");
+    for (var i = 0; i < sections.length; i++) {
+      var kinds = sections[i].getAttribute("data-refresh-on").split(/\s+/);
+      if (!kind || kinds.indexOf(kind) !== -1) {
+        window.htmx.trigger(sections[i], "techlink:refresh");
+      }
+    }
+  });
+
+  // New content (a status that polled itself to done, or a write that was done at once): announce it.
+  document.addEventListener("htmx:load", function (event) {
+    doneStatuses(event.target).forEach(function (status) {
+      var id = writeId(status);
+      if (!id || handled[id]) return;
+      var owner = status.closest("[data-write-kind]");
+      status.dispatchEvent(new CustomEvent(WRITE_DONE, {
+        bubbles: true,
+        detail: { id: id, kind: owner ? owner.getAttribute("data-write-kind") : "" },
+      }));
+    });
+  });
+
   // Refuse a file over the size limit before uploading it (the server checks again).
   document.addEventListener("submit", function (event) {
     var form = event.target;
