@@ -5,6 +5,7 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django_htmx.http import HttpResponseClientRedirect
 
 from portal_ui.accounts.models import Role
 
@@ -18,6 +19,11 @@ def role_required(role: str) -> Callable:
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             if not request.user.is_authenticated:
+                if request.htmx:
+                    # A part of a page asked for after the session ended: the whole page goes to the log-in,
+                    # which then comes back to that page (not to the part).
+                    back = request.htmx.current_url_abs_path or request.get_full_path()
+                    return HttpResponseClientRedirect(redirect_to_login(back)["Location"])
                 return redirect_to_login(request.get_full_path())
             if not request.user.has_role(role):
                 raise PermissionDenied(f"This needs the {Role(role).label} role.")

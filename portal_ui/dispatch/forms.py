@@ -10,6 +10,7 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
+from portal_ui.dispatch import regions
 from portal_ui.dispatch.selectors import ReferenceLists
 from portal_ui.integrations.techlink import types
 from portal_ui.mirror.selectors import QUEUES
@@ -147,6 +148,11 @@ class SiteForm(forms.Form):
         check_zip = not self.editing or bool(changed & {"zip", "country"})
         if check_zip and zip_code and country in US_COUNTRIES and not ZIP_US.match(zip_code):
             self.add_error("zip", "Enter a US ZIP code of 5 or 9 digits, e.g. 12345 or 12345-6789.")
+        state = data.get("state")
+        check_state = not self.editing or bool(changed & {"state", "country"})
+        if check_state and state and not regions.state_known(state, country):
+            where = "Canadian province" if country in regions.CANADA else "US state"
+            self.add_error("state", f"“{state}” is not a {where}: give its name or two-letter abbreviation.")
         if self.editing:
             # Only changed fields are sent: what TechLink already holds is not the staff member's input.
             for name in [n for n in self.errors if n in self.fields and n not in changed]:

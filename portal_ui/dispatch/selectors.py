@@ -532,9 +532,9 @@ def open_writes(
     *, workorder_id: int | None = None, site_id: int | None = None, exclude_id: int | None = None
 ):
     """Changes to one work order or site that TechLink has not confirmed yet (queued, running or failed)."""
-    from portal_ui.jobs.models import UpstreamWrite, WriteStatus
+    from portal_ui.jobs.models import OPEN_STATUSES, UpstreamWrite
 
-    writes = UpstreamWrite.objects.exclude(status=WriteStatus.DONE).select_related("created_by")
+    writes = UpstreamWrite.objects.filter(status__in=OPEN_STATUSES).select_related("created_by")
     if workorder_id is not None:
         writes = writes.filter(payload__workorder_id=workorder_id)
     if site_id is not None:

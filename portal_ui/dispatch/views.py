@@ -7,7 +7,6 @@ the write's live status. htmx requests get the page's partial; every page works 
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 from urllib.parse import urlencode
@@ -26,8 +25,10 @@ from portal_ui.accounts.permissions import dispatcher_required, viewer_required
 from portal_ui.dispatch import forms, selectors
 from portal_ui.dispatch.selectors import UpstreamNotFound, UpstreamUnavailable, upstream_banner
 from portal_ui.integrations.techlink import errors, types, wildcards
+from portal_ui.jobs import selectors as jobs_selectors
 from portal_ui.jobs import services as jobs_services
-from portal_ui.jobs.models import UpstreamWrite, WriteStatus
+from portal_ui.jobs.models import UpstreamWrite, WriteKind
+from portal_ui.jobs.responses import announce_done
 from portal_ui.mirror import selectors as mirror_selectors
 from portal_ui.mirror import services as mirror_services
 
@@ -39,7 +40,6 @@ PER_PAGE = 25
 SITE_SECTIONS = ("attributes", "documents")
 WORKORDER_SECTIONS = ("notes", "tasks", "client_documents", "required_documents")
 # Sent with a write's status once TechLink has it; dispatch.js refreshes the sections listing that kind.
-WRITE_DONE_EVENT = "techlink:write-done"
 
 
 def _partial(request: HttpRequest) -> bool:
@@ -89,18 +89,10 @@ def _section(request: HttpRequest, sections: tuple[str, ...]) -> str:
     return section if _partial(request) and section in sections else ""
 
 
-def write_done_trigger(write) -> str:
-    """The ``HX-Trigger`` value announcing a write TechLink has: ``{"techlink:write-done": {"id", "kind"}}``."""
-    return json.dumps({WRITE_DONE_EVENT: {"id": write.pk, "kind": write.kind}})
-
-
 def _write_status(request: HttpRequest, write, *, template: str = "dispatch/_write.html", **context: Any):
     """A write's live status for htmx; when it is already done, the page is told to refresh its lists."""
     write.refresh_from_db()  # a fast worker may have sent it already
-    response = render(request, template, {"write": write, **context})
-    if write.status == WriteStatus.DONE:
-        response["HX-Trigger"] = write_done_trigger(write)
-    return response
+    return announce_done(render(request, template, {"write": write, **context}), write)
 
 
 def _queued(request: HttpRequest, write, *, back: str, message: str) -> HttpResponse:
@@ -125,8 +117,9 @@ def _confirm(request: HttpRequest, *, question: str, detail: str, action: str, b
 
 
 def _job_url(write, fallback: str) -> str:
+    """Where a create goes on: its live status, which moves on to the new object once TechLink has it."""
     try:
-        return reverse("job_detail", args=[write.pk])
+        return f"{reverse('job_detail', args=[write.pk])}?then=open"
     except NoReverseMatch:
         return f"{fallback}?{urlencode({'write': write.pk})}"
 
@@ -334,18 +327,36 @@ def site_detail(request: HttpRequest, site_id: int) -> HttpResponse:
 
 @dispatcher_required
 def site_new(request: HttpRequest) -> HttpResponse:
-    form = forms.SiteForm(request.POST or None, initial={"country": "US"})
+    refused = _refused(request, WriteKind.SITE_CREATE)
+    initial = {"country": "US"} | (refused.payload.get("fields", {}) if refused else {})
+    form = forms.SiteForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             write = jobs_services.site_create(user=request.user, fields=form.upstream_fields())
         except ValidationError as exc:
             _add_service_errors(form, exc)
         else:
+            _replaced(refused, request)
             messages.success(request, f"Site “{form.cleaned_data['name']}” is being created in TechLink.")
             return redirect(_job_url(write, reverse("sites")))
-    return render(
-        request, "dispatch/site_form.html", {"form": form, "site": None}, status=400 if form.errors else 200
+    context = {"form": form, "site": None, "refused": refused}
+    return render(request, "dispatch/site_form.html", context, status=400 if form.errors else 200)
+
+
+def _refused(request: HttpRequest, kind: str):
+    """The refused create this form sends again, changed (``?from_write=`` on the way in, then ``replaces``)."""
+    return jobs_selectors.upstream_write_refused(
+        pk=request.POST.get("replaces") or request.GET.get("from_write"), kind=kind
     )
+
+
+def _replaced(refused, request: HttpRequest) -> None:
+    """The changed copy is on its way: the refused original is dismissed, so it is not sent twice."""
+    if refused is not None:
+        try:
+            jobs_services.upstream_write_dismiss(write=refused, user=request.user)
+        except ValidationError:
+            pass  # retried meanwhile by someone else; it shows on its page
 
 
 @dispatcher_required
@@ -568,6 +579,7 @@ def workorder_new(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else request.GET
     site_q = data.get("site_q", "").strip()
     choices = _site_choices(site_q)
+    refused = _refused(request, WriteKind.WORKORDER_CREATE)
     if request.method == "POST" and "search_sites" not in request.POST:
         form = forms.WorkOrderCreateForm(request.POST, reference=reference, site_choices=choices)
         if form.is_valid() and _site_exists(form):
@@ -576,6 +588,7 @@ def workorder_new(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 _add_service_errors(form, exc)
             else:
+                _replaced(refused, request)
                 messages.success(
                     request, f"Work order “{form.cleaned_data['summary']}” is being created in TechLink."
                 )
@@ -585,6 +598,9 @@ def workorder_new(request: HttpRequest) -> HttpResponse:
         # A site search without JavaScript posts the form: everything typed so far comes back.
         field_names = forms.WorkOrderCreateForm(reference=reference).fields
         initial = {k: v for k, v in data.items() if k in field_names and v != ""}
+        if refused is not None and request.method == "GET":
+            initial |= {k: v for k, v in refused.payload.get("fields", {}).items() if k in field_names and v}
+            choices = choices or _site_choices(str(initial.get("site_id", "")))
         if data.get("site", "").isdigit():
             initial["site_id"] = int(data["site"])
             choices = choices or _site_choices(data["site"])
@@ -595,7 +611,7 @@ def workorder_new(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "dispatch/workorder_form.html",
-        _workorder_create_context(request, form, site_q, choices, reference),
+        _workorder_create_context(request, form, site_q, choices, reference) | {"refused": refused},
         status=status,
     )
 

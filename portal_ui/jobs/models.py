@@ -159,6 +159,13 @@ class UpstreamWrite(models.Model):
         return self.get_kind_display()
 
     @property
+    def change_url(self) -> str:
+        """For a refused create: the form that sends it again, filled in, to change first ("" otherwise)."""
+        from .operations import change_url
+
+        return change_url(self) if self.status == WriteStatus.FAILED else ""
+
+    @property
     def badge(self) -> str:
         return {"done": "ok", "failed": "bad", "running": "warn", "queued": "", "dismissed": ""}.get(
             self.status, ""

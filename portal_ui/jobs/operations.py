@@ -270,3 +270,17 @@ def result_url(write: UpstreamWrite, result: dict) -> str:
         site_id = int(result["site_id"])
         return _path("site_detail", site_id, f"/sites/{site_id}/")
     return ""
+
+
+CHANGE_FORMS = {WriteKind.SITE_CREATE: "site_new", WriteKind.WORKORDER_CREATE: "workorder_new"}
+
+
+def change_url(write: UpstreamWrite) -> str:
+    """The dashboard form that sends a refused create again after staff changed it."""
+    name = CHANGE_FORMS.get(write.kind)
+    if name is None:
+        return ""
+    try:
+        return f"{reverse(name)}?from_write={write.pk}"
+    except NoReverseMatch:
+        return ""

@@ -18,3 +18,10 @@ def upstream_write_list(
     if mine and user is not None:
         writes = writes.filter(created_by=user)
     return Paginator(writes.order_by("-id"), per_page).get_page(page)
+
+
+def upstream_write_refused(*, pk: str | int | None, kind: str) -> UpstreamWrite | None:
+    """A failed write of ``kind`` that staff may change and send again as a new one, else None."""
+    if not str(pk or "").isdigit():
+        return None
+    return UpstreamWrite.objects.filter(pk=int(pk), kind=kind, status=WriteStatus.FAILED).first()

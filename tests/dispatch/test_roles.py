@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from urllib.parse import urlencode
 
 import pytest
 from django.urls import reverse
@@ -124,9 +125,11 @@ def test_it_sends_anonymous_visitors_to_log_in(client, url, name, args):
 
 @pytest.mark.parametrize("name,args,query", HTMX_PARTIALS)
 def test_it_sends_anonymous_htmx_requests_to_log_in(client, url, name, args, query):
-    response = client.get(url(name, args), query, **HTMX)
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
+    page = url(name, args)
+    response = client.get(page, query, **HTMX, HTTP_HX_CURRENT_URL=f"http://testserver{page}")
+    # The whole page goes to the log-in (not the part swapped into it), and comes back to the page after it.
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == f"{reverse('login')}?{urlencode({'next': page}, safe='/')}"
 
 
 @pytest.mark.parametrize("name,args,query", HTMX_PARTIALS)

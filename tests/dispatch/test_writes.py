@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils.html import escape
@@ -176,6 +177,39 @@ def test_it_keeps_site_input_when_the_zip_is_wrong(dispatcher_client, db):
     assert not UpstreamWrite.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("state", "country", "message"),
+    [
+        ("Narnia", "", "“Narnia” is not a US state"),
+        ("ON", "US", "“ON” is not a US state"),
+        ("Texas", "Canada", "“Texas” is not a Canadian province"),
+    ],
+)
+def test_it_keeps_site_input_when_the_state_is_unknown(dispatcher_client, db, state, country, message):
+    data = {
+        "name": "Corner Deli", "address1": "12 Elm St", "city": "Albany", "state": state, "zip": "12207",
+        "country": country, "primary_contact_name": "Ann Lee", "primary_contact_phone": "518-555-0101",
+        "primary_contact_email": "ann@example.com",
+    }  # fmt: skip
+    response = dispatcher_client.post(reverse("site_new"), data)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert message in html
+    assert 'value="Corner Deli"' in html
+    assert not UpstreamWrite.objects.exists()
+
+
+@pytest.mark.parametrize(("state", "country"), [("sc", ""), ("South Carolina", "US"), ("Ontario", "Canada")])
+def test_it_accepts_a_state_by_name_or_abbreviation(state, country):
+    data = {
+        "name": "Corner Deli", "address1": "12 Elm St", "city": "Columbia", "state": state, "country": country,
+        "zip": "29201" if country != "Canada" else "K1A 0B1", "primary_contact_name": "Ann Lee",
+        "primary_contact_phone": "518-555-0101", "primary_contact_email": "ann@example.com",
+    }  # fmt: skip
+    form = SiteForm(data)
+    assert form.is_valid(), form.errors
+
+
 def test_it_creates_a_site(dispatcher_client, tl, django_capture_on_commit_callbacks):
     data = {
         "name": "Corner Deli 4411", "site_id": "ST-DELI-4411", "address1": "12 Elm St", "city": "Albany", "state": "NY",
@@ -185,7 +219,10 @@ def test_it_creates_a_site(dispatcher_client, tl, django_capture_on_commit_callb
     with django_capture_on_commit_callbacks(execute=True):
         response = dispatcher_client.post(reverse("site_new"), data)
     write = UpstreamWrite.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("job_detail", args=[write.id])
+    assert (
+        response.status_code == 302
+        and response["Location"] == reverse("job_detail", args=[write.id]) + "?then=open"
+    )
     assert write.status == "done"
     assert tl.site_ids(site_id="ST-DELI-4411")
 

@@ -1,5 +1,7 @@
 """The /jobs/ pages: list with filters and paging, live status partial, retry button by role."""
 
+import json
+
 import pytest
 
 from portal_ui.jobs.models import UpstreamWrite
@@ -144,3 +146,90 @@ def test_it_refuses_to_retry_a_write_that_did_not_fail(dispatcher_client, dispat
 def test_it_refuses_get_on_retry(dispatcher_client, dispatcher):
     write = make_write(dispatcher, status="failed")
     assert dispatcher_client.get(f"/jobs/{write.pk}/retry/").status_code == 405
+
+
+def test_it_tells_the_page_when_techlink_has_the_write(viewer_client, dispatcher):
+    pending = make_write(dispatcher)
+    done = make_write(dispatcher, status="done", result={"workorder_id": 42}, result_url="/workorders/42/")
+    htmx = {"HX-Request": "true"}
+    assert "HX-Trigger" not in viewer_client.get(f"/jobs/{pending.pk}/", headers=htmx)
+    trigger = json.loads(viewer_client.get(f"/jobs/{done.pk}/", headers=htmx)["HX-Trigger"])
+    assert trigger == {"techlink:write-done": {"id": done.pk, "kind": "workorder_note_add"}}
+
+
+def test_it_moves_on_to_a_new_work_order_once_techlink_has_it(viewer_client, dispatcher):
+    write = make_write(
+        dispatcher, kind="workorder_create", payload={"fields": {"site_id": "7", "summary": "Install"}}
+    )
+    page = viewer_client.get(f"/jobs/{write.pk}/?then=open").content.decode()
+    assert f'hx-get="/jobs/{write.pk}/?then=open"' in page  # it keeps asking with the same wish
+
+    UpstreamWrite.objects.filter(pk=write.pk).update(
+        status="done", result={"workorder_id": 9001}, result_url="/workorders/9001/"
+    )
+    polled = viewer_client.get(f"/jobs/{write.pk}/?then=open", headers={"HX-Request": "true"})
+    assert polled["HX-Redirect"] == "/workorders/9001/"
+    plain = viewer_client.get(f"/jobs/{write.pk}/?then=open")
+    assert (plain.status_code, plain["Location"]) == (302, "/workorders/9001/")
+    assert viewer_client.get(f"/jobs/{write.pk}/").status_code == 200  # without the wish: the write itself
+
+
+def test_it_lets_a_dispatcher_dismiss_a_failed_write(dispatcher_client, dispatcher):
+    write = make_write(dispatcher, status="failed", error="Invalid rate")
+    response = dispatcher_client.post(
+        f"/jobs/{write.pk}/dismiss/", {"next": "/jobs/?status=failed"}, follow=True
+    )
+    assert response.redirect_chain == [("/jobs/?status=failed", 302)]
+    assert "Nothing was changed in TechLink" in response.content.decode()
+    write.refresh_from_db()
+    assert write.status == "dismissed"
+    htmx = dispatcher_client.post(f"/jobs/{write.pk}/dismiss/", headers={"HX-Request": "true"})
+    assert "Only a failed write can be dismissed" in htmx.content.decode()
+
+
+def test_it_refuses_dismissing_to_viewers(viewer_client, dispatcher):
+    write = make_write(dispatcher, status="failed", error="Invalid rate")
+    assert viewer_client.post(f"/jobs/{write.pk}/dismiss/").status_code == 403
+    write.refresh_from_db()
+    assert write.status == "failed"
+
+
+def test_it_offers_what_can_be_done_in_the_list(dispatcher_client, dispatcher):
+    failed = make_write(
+        dispatcher, kind="site_create", status="failed", error="Invalid state: Narnia",
+        payload={"fields": {"name": "Corner Deli", "state": "Narnia"}},
+    )  # fmt: skip
+    make_write(dispatcher, status="done", result={"workorder_id": 42}, result_url="/workorders/42/")
+    body = dispatcher_client.get("/jobs/").content.decode()
+    assert f'action="/jobs/{failed.pk}/retry/"' in body
+    assert f'action="/jobs/{failed.pk}/dismiss/"' in body
+    assert f'href="/sites/new/?from_write={failed.pk}"' in body
+    assert 'href="/workorders/42/"' in body
+
+
+def test_it_sends_a_refused_site_again_once_changed(
+    dispatcher_client, dispatcher, django_capture_on_commit_callbacks
+):
+    fields = {"name": "Corner Deli", "address1": "12 Elm St", "city": "Albany", "state": "Narnia", "zip": "12207",
+              "country": "US", "primary_contact_name": "Ann Lee", "primary_contact_phone": "518-555-0101",
+              "primary_contact_email": "ann@example.com"}  # fmt: skip
+    refused = make_write(
+        dispatcher,
+        kind="site_create",
+        status="failed",
+        error="Invalid state: Narnia",
+        payload={"fields": fields},
+    )
+    form = dispatcher_client.get(f"/sites/new/?from_write={refused.pk}").content.decode()
+    assert "TechLink refused this" in form and "Invalid state: Narnia" in form
+    assert 'value="Corner Deli"' in form and 'value="ann@example.com"' in form
+    assert f'name="replaces" value="{refused.pk}"' in form
+
+    with django_capture_on_commit_callbacks(execute=False):
+        response = dispatcher_client.post("/sites/new/", {**fields, "state": "NY", "replaces": refused.pk})
+    assert response.status_code == 302
+    refused.refresh_from_db()
+    assert refused.status == "dismissed"
+    again = UpstreamWrite.objects.exclude(pk=refused.pk).get()
+    assert (again.kind, again.status, again.payload["fields"]["state"]) == ("site_create", "queued", "NY")
+    assert response["Location"] == f"/jobs/{again.pk}/?then=open"
