@@ -312,3 +312,46 @@ def test_it_sends_batch_requests_in_parallel_up_to_max_workers(stub, make_client
     assert [wo.id for wo in client.workorders_get(ids)] == ids
     assert peak == 3
     assert sorted(int(r.path.rsplit("/", 1)[-1]) for r in stub.requests) == sorted(ids)
+
+
+def test_it_keeps_to_its_bound_whichever_threads_send(stub, make_client):
+    """Two batch fetches at once (two page requests, say) still have at most max_workers calls in flight."""
+    lock = threading.Lock()
+    in_flight = peak = 0
+    too_many = threading.Event()
+
+    def answer(handler):
+        nonlocal in_flight, peak
+        with lock:
+            in_flight += 1
+            peak = max(peak, in_flight)
+            if in_flight > 3:
+                too_many.set()
+        too_many.wait(0.3)  # hold each call a moment, so that any call beyond the bound shows up together
+        wo_id = int(handler.path.split("?")[0].rstrip("/").rsplit("/", 1)[-1])
+        body = json.dumps(
+            {"code": 200, "message": "found", "data": {"workorder": {"id": wo_id}}, "time": 0}
+        ).encode()
+        with lock:
+            in_flight -= 1
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    stub.always(stub.answer(body=answer))
+    client = make_client(stub.base_url, max_workers=3)
+    batches = [[1, 2, 3, 4, 5, 6], [7, 8, 9, 10, 11, 12]]
+    results: dict[int, list[int]] = {}
+
+    def fetch(index: int) -> None:
+        results[index] = [wo.id for wo in client.workorders_get(batches[index])]
+
+    threads = [threading.Thread(target=fetch, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert results == {0: batches[0], 1: batches[1]}
+    assert peak == 3

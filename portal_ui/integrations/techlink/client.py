@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -133,6 +134,9 @@ class TechLinkClient:
         self.timeout = (connect_timeout, read_timeout)
         self.max_workers = max_workers
         self.max_retries = max_retries
+        # At most ``max_workers`` requests of this client are in flight at once, whichever threads send them
+        # (batch fetches, web server threads, a worker's pool): the bound TechLink sees is per process.
+        self._in_flight = threading.BoundedSemaphore(max_workers)
         self._pool_size = max(max_workers, 10)
 
         self.retry = _Retry(
@@ -626,16 +630,17 @@ class TechLinkClient:
         headers = {"Content-Type": body.content_type} if body is not None else None
         started = time.monotonic()
         try:
-            response = self._session.request(
-                method,
-                self.base_url + path,
-                params=_form(params or {}, drop_none=True),
-                data=body if body is not None else data,
-                headers=headers,
-                timeout=self.timeout,
-                stream=stream,
-                allow_redirects=False,
-            )
+            with self._in_flight:
+                response = self._session.request(
+                    method,
+                    self.base_url + path,
+                    params=_form(params or {}, drop_none=True),
+                    data=body if body is not None else data,
+                    headers=headers,
+                    timeout=self.timeout,
+                    stream=stream,
+                    allow_redirects=False,
+                )
         except requests.RequestException as exc:
             logger.warning("TechLink %s %s failed: %r", method, path, exc)
             raise _transport_error(exc, method, path, answer_started=False) from exc
