@@ -652,18 +652,6 @@ def _workorder_page(
         questions=wo.questions or [],
         photos=wo.photos or [],
     )
-    if section:  # one part, fetched afresh (a write to it is done, or staff asked to check again)
-        context = {
-            "detail": detail,
-            "wo": wo,
-            "workorder_id": workorder_id,
-            "site": detail.site,
-            "zone": detail.zone,
-            "review": review,
-            "notes": sorted(wo.notes or [], key=_note_order, reverse=True),
-        }
-        return render(request, f"{template}#{section}", context)
-    write = _write_from_query(request)
     context = {
         "detail": detail,
         "wo": wo,
@@ -671,6 +659,12 @@ def _workorder_page(
         "site": detail.site,
         "zone": detail.zone,
         "review": review,
+        "notes": sorted(wo.notes or [], key=_note_order, reverse=True),
+    }
+    if section:  # one part, fetched afresh (a write to it is done, or staff asked to check again)
+        return render(request, f"{template}#{section}", context)
+    write = _write_from_query(request)
+    context |= {
         "upstream_banner": detail.upstream_error,
         "note_form": forms.NoteForm(),
         "task_form": forms.TaskForm(reference=detail.reference),
@@ -680,7 +674,6 @@ def _workorder_page(
         "open_writes": selectors.open_writes(
             workorder_id=workorder_id, exclude_id=write.pk if write else None
         ),
-        "notes": sorted(wo.notes or [], key=_note_order, reverse=True),
     }
     context.update(form_overrides)
     return render(request, template, context, status=status)

@@ -156,6 +156,8 @@ class WorkOrderRecord(_Folded):
             models.Index(fields=["po"], name="mirror_wo_po_idx"),
             # One per list sort (ascending with newest first among equals; read backwards for descending).
             models.Index(fields=["scheduled_at", "-id"], name="mirror_wo_sort_sched_idx"),
+            # Counts the installs of a day (cancelled ones left out) from the index alone.
+            models.Index(fields=["scheduled_at", "status_code"], name="mirror_wo_sched_status_idx"),
             models.Index(fields=["last_modified", "-id"], name="mirror_wo_sort_modified_idx"),
             models.Index(fields=["site_name", "-id"], name="mirror_wo_sort_site_idx"),
             models.Index(fields=["summary", "-id"], name="mirror_wo_sort_summary_idx"),

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import pytest
 from django.urls import reverse
 
-from portal_ui.dispatch.templatetags.dispatch_tags import http_url, sitetime
+from portal_ui.dispatch.templatetags.dispatch_tags import http_url, path_to, sitetime
 
 
 def test_it_escapes_html_in_notes(viewer_client, workorder, tl):
@@ -40,3 +41,10 @@ def test_it_links_only_to_web_addresses():
     )
     assert http_url("javascript:alert(1)") == ""
     assert http_url("") == ""
+
+
+@pytest.mark.parametrize("name", ["workorder_detail", "site_detail"])
+@pytest.mark.parametrize("object_id", [1, 40001, "120000"])
+def test_it_links_list_rows_where_the_page_is(name, object_id):
+    assert path_to(object_id, name) == reverse(name, args=[object_id])
+    assert path_to(None, name) == ""
