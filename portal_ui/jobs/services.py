@@ -494,10 +494,12 @@ def _claim(write: UpstreamWrite) -> bool:
     with transaction.atomic():
         claim = UpstreamWrite.objects.filter(pk=write.pk, version=write.version, status=WriteStatus.QUEUED)
         if write.target:
-            same_target = UpstreamWrite.objects.filter(target=write.target)
             if connection.features.has_select_for_update:
                 # Claims of one target wait for each other, so two can never both see the way clear.
-                list(same_target.select_for_update().order_by("pk").values_list("pk", flat=True))
+                waiting_or_sent = UpstreamWrite.objects.filter(
+                    target=write.target, status__in=(WriteStatus.QUEUED, WriteStatus.RUNNING)
+                )
+                list(waiting_or_sent.select_for_update().order_by("pk").values_list("pk", flat=True))
             claim = claim.exclude(Exists(_ahead(write)))
         if not claim.update(version=write.version + 1, **fields):
             return False
