@@ -232,6 +232,8 @@ JOBS_RETRY_BACKOFF_MAX_SECONDS = env.float("JOBS_RETRY_BACKOFF_MAX_SECONDS", def
 # An attempt running longer than this counts as stuck (must exceed the slowest single attempt).
 JOBS_LEASE_SECONDS = env.int("JOBS_LEASE_SECONDS", default=600)
 JOBS_QUEUED_GRACE_SECONDS = env.int("JOBS_QUEUED_GRACE_SECONDS", default=300)
+# Writes to one object are sent one after the other by the same task, this many at most, then queued again.
+JOBS_LINE_BUDGET = env.int("JOBS_LINE_BUDGET", default=20)
 
 # E-mail (one-time codes for private portal links, notifications).
 _email = env.email_url("EMAIL_URL", default="consolemail://")

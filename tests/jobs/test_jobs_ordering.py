@@ -213,3 +213,21 @@ def test_it_lets_staff_dismiss_a_failed_write_and_removes_its_file(
     assert not stored.exists()
     with pytest.raises(ValidationError, match="Only a failed write can be dismissed"):
         services.upstream_write_dismiss(write=write, user=dispatcher)
+
+
+def test_it_sends_a_line_of_writes_in_one_go_up_to_its_budget(
+    dispatcher, monkeypatch, run_on_commit, workorder_id, settings
+):
+    settings.JOBS_LINE_BUDGET = 1
+    writes = [
+        services.workorder_note_add(user=dispatcher, workorder_id=workorder_id, note=unique(f"Line {i}"))
+        for i in range(3)
+    ]
+    queued = []
+    monkeypatch.setattr(services, "_enqueue", lambda write_id, countdown=None: queued.append(write_id))
+
+    with run_on_commit():
+        services.upstream_write_run(write_id=writes[0].pk)
+    statuses = [UpstreamWrite.objects.get(pk=w.pk).status for w in writes]
+    assert statuses == ["done", "done", "queued"]  # the second went straight after the first
+    assert queued == [writes[2].pk]  # past the budget, the rest of the line goes back to the queue
