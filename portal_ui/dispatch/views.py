@@ -337,7 +337,7 @@ def site_new(request: HttpRequest) -> HttpResponse:
             _add_service_errors(form, exc)
         else:
             _replaced(refused, request)
-            messages.success(request, f"Site “{form.cleaned_data['name']}” is being created in TechLink.")
+            messages.success(request, f"Site “{form.cleaned_data['name']}” is on its way to TechLink.")
             return redirect(_job_url(write, reverse("sites")))
     context = {"form": form, "site": None, "refused": refused}
     return render(request, "dispatch/site_form.html", context, status=400 if form.errors else 200)
@@ -590,7 +590,7 @@ def workorder_new(request: HttpRequest) -> HttpResponse:
             else:
                 _replaced(refused, request)
                 messages.success(
-                    request, f"Work order “{form.cleaned_data['summary']}” is being created in TechLink."
+                    request, f"Work order “{form.cleaned_data['summary']}” is on its way to TechLink."
                 )
                 return redirect(_job_url(write, reverse("workorders")))
         status = 400
