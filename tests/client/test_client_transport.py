@@ -281,6 +281,19 @@ def test_it_reports_a_download_cut_off_midway(stub, make_client):
     assert info.value.transient is True
 
 
+def answer_workorder(handler) -> None:
+    """Answer a stubbed ``GET workorder/<id>`` with that work order."""
+    wo_id = int(handler.path.split("?")[0].rstrip("/").rsplit("/", 1)[-1])
+    body = json.dumps(
+        {"code": 200, "message": "found", "data": {"workorder": {"id": wo_id}}, "time": 0}
+    ).encode()
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
 def test_it_sends_batch_requests_in_parallel_up_to_max_workers(stub, make_client):
     lock = threading.Lock()
     in_flight = peak = 0
@@ -294,17 +307,9 @@ def test_it_sends_batch_requests_in_parallel_up_to_max_workers(stub, make_client
             if in_flight == 3:
                 three_in_flight.set()
         three_in_flight.wait(5)
-        wo_id = int(handler.path.split("?")[0].rstrip("/").rsplit("/", 1)[-1])
-        body = json.dumps(
-            {"code": 200, "message": "found", "data": {"workorder": {"id": wo_id}}, "time": 0}
-        ).encode()
         with lock:
             in_flight -= 1
-        handler.send_response(200)
-        handler.send_header("Content-Type", "application/json")
-        handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        handler.wfile.write(body)
+        answer_workorder(handler)
 
     stub.always(stub.answer(body=answer_when_three_wait))
     client = make_client(stub.base_url, max_workers=3)
@@ -328,17 +333,9 @@ def test_it_keeps_to_its_bound_whichever_threads_send(stub, make_client):
             if in_flight > 3:
                 too_many.set()
         too_many.wait(0.3)  # hold each call a moment, so that any call beyond the bound shows up together
-        wo_id = int(handler.path.split("?")[0].rstrip("/").rsplit("/", 1)[-1])
-        body = json.dumps(
-            {"code": 200, "message": "found", "data": {"workorder": {"id": wo_id}}, "time": 0}
-        ).encode()
         with lock:
             in_flight -= 1
-        handler.send_response(200)
-        handler.send_header("Content-Type", "application/json")
-        handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        handler.wfile.write(body)
+        answer_workorder(handler)
 
     stub.always(stub.answer(body=answer))
     client = make_client(stub.base_url, max_workers=3)
