@@ -6,8 +6,6 @@ from pathlib import Path
 import environ
 from django.utils.csp import CSP
 
-from portal_ui.core.embedded_broker import prepare_sqlite_broker
-
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -174,7 +172,6 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {}
 if CELERY_BROKER_URL.startswith("sqla+sqlite"):
     # These options go to SQLAlchemy's create_engine: wait for a busy SQLite file instead of failing.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"connect_args": {"timeout": 30}}
-    prepare_sqlite_broker(CELERY_BROKER_URL)
 elif CELERY_BROKER_URL.startswith("redis"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)

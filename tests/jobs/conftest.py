@@ -6,7 +6,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from portal_ui.celery_app import app as celery_app
-from portal_ui.core.embedded_broker import prepare_sqlite_broker
 from portal_ui.core.upstream import techlink_client
 
 
@@ -92,7 +91,6 @@ def broker(require_service, tmp_path):
         key: celery_app.conf[key] for key in ("task_always_eager", "broker_url", "broker_transport_options")
     }
     options = {} if url.startswith("redis") else {"connect_args": {"timeout": 30}}
-    prepare_sqlite_broker(url)
     env["CELERY_BROKER_URL"] = url
     celery_app.conf.update(task_always_eager=False, broker_url=url, broker_transport_options=options)
     forget_broker_connections()
