@@ -37,6 +37,7 @@ from urllib3.exceptions import (
 from urllib3.util.retry import Retry
 
 from . import errors, types
+from .fields import INCLUDE_FLAGS, SITE_FIELDS, WORKORDER_UPDATE_FIELDS
 from .multipart import MultipartBody
 
 __all__ = ["INCLUDE_FLAGS", "SITE_FIELDS", "WORKORDER_UPDATE_FIELDS", "TechLinkClient"]
@@ -46,51 +47,6 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 R = TypeVar("R")
 
-SITE_FIELDS: frozenset[str] = frozenset(
-    {
-        "name",
-        "site_id",
-        "phone",
-        "fax",
-        "address1",
-        "address2",
-        "address3",
-        "city",
-        "state",
-        "zip",
-        "country",
-        "primary_contact_name",
-        "primary_contact_phone",
-        "primary_contact_email",
-        "secondary_contact_name",
-        "secondary_contact_phone",
-        "secondary_contact_email",
-        "enable_notifications",
-        "additional_notifications",
-        "notes",
-    }
-)
-WORKORDER_UPDATE_FIELDS: frozenset[str] = frozenset(
-    {
-        "summary",
-        "description",
-        "po",
-        "client_reference",
-        "project_id",
-        "requested_install",
-        "submitter_id",
-    }
-)
-INCLUDE_FLAGS: tuple[str, ...] = (
-    "site",
-    "questions",
-    "tasks",
-    "quotes",
-    "notes",
-    "photos",
-    "client_documents",
-    "closeout_documents",
-)
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 USER_AGENT = "TechLinkDispatch/1.0"
 MAX_RETRY_AFTER = 30.0  # seconds; a longer Retry-After must not pin a worker thread

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = [
     "OPEN_STATUS_CODES",
@@ -41,6 +42,7 @@ __all__ = [
     "WorkOrder",
     "parse_datetime",
     "parse_decimal",
+    "site_zone",
 ]
 
 WORKORDER_STATUSES: dict[int, str] = {
@@ -87,6 +89,20 @@ _ZONES: dict[str, timezone] = {
 }
 _DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M")
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d")
+
+
+# -- site time zones ---------------------------------------------------------------------------
+
+
+def site_zone(name: str | None) -> ZoneInfo | None:
+    """The site's IANA time zone (a site's ``timezone``, e.g. "America/New_York"), or None when it is empty
+    or unknown. Scheduled dates are naive site-local times in this zone."""
+    if not name or not isinstance(name, str):
+        return None
+    try:
+        return ZoneInfo(name.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 # -- field parsers ---------------------------------------------------------------------------

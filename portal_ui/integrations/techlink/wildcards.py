@@ -16,7 +16,16 @@ from __future__ import annotations
 import functools
 import re
 
-__all__ = ["contains", "escape", "matches", "pattern_to_regex", "prefix"]
+__all__ = [
+    "contains",
+    "escape",
+    "has_wildcard",
+    "literal_text",
+    "matches",
+    "pattern_to_regex",
+    "prefix",
+    "segments",
+]
 
 
 def escape(text: str) -> str:
@@ -34,25 +43,50 @@ def prefix(text: str) -> str:
     return f"{escape(text)}*"
 
 
-@functools.lru_cache(maxsize=1024)
-def pattern_to_regex(pattern: str) -> re.Pattern[str]:
-    """Compile a TechLink wildcard pattern into an anchored, case-insensitive regex."""
-    parts: list[str] = []
+def segments(pattern: str) -> list[str | None]:
+    """Split a pattern into its literal text (escapes resolved) and ``None`` for each ``*`` (runs collapsed).
+
+    This is the one reading of TechLink's wildcard syntax: ``pattern_to_regex`` here and the read model's
+    database lookups are both built from it.
+    """
+    parts: list[str | None] = []
+    literal: list[str] = []
     i, n = 0, len(pattern)
     while i < n:
         ch = pattern[i]
-        if ch == "\\" and i + 1 < n:
-            parts.append(re.escape(pattern[i + 1]))
+        if ch == "\\" and i + 1 < n:  # any escaped character is itself; a final backslash is literal
+            literal.append(pattern[i + 1])
             i += 2
             continue
         if ch == "*":
-            # Collapse runs of stars: they mean the same and would only slow matching down.
-            if not parts or parts[-1] != ".*":
-                parts.append(".*")
+            if literal:
+                parts.append("".join(literal))
+                literal = []
+            if not parts or parts[-1] is not None:
+                parts.append(None)
         else:
-            parts.append(re.escape(ch))
+            literal.append(ch)
         i += 1
-    return re.compile(r"\A" + "".join(parts) + r"\Z", re.IGNORECASE | re.DOTALL)
+    if literal:
+        parts.append("".join(literal))
+    return parts
+
+
+def has_wildcard(pattern: str) -> bool:
+    """Whether ``pattern`` holds a ``*`` that is not escaped (so it is more than an exact value)."""
+    return None in segments(pattern)
+
+
+def literal_text(pattern: str) -> str:
+    """The literal text of a pattern, its escapes resolved and its stars left out (``a\\*b`` -> ``a*b``)."""
+    return "".join(part for part in segments(pattern) if part is not None)
+
+
+@functools.lru_cache(maxsize=1024)
+def pattern_to_regex(pattern: str) -> re.Pattern[str]:
+    """Compile a TechLink wildcard pattern into an anchored, case-insensitive regex."""
+    body = "".join(".*" if part is None else re.escape(part) for part in segments(pattern))
+    return re.compile(r"\A" + body + r"\Z", re.IGNORECASE | re.DOTALL)
 
 
 def matches(pattern: str, value: object) -> bool:
