@@ -35,8 +35,8 @@ class SearchForm(forms.Form):
 
 class SiteSearchForm(SearchForm):
     name = forms.CharField(required=False, max_length=200)
-    site_id = forms.CharField(
-        required=False, max_length=100, label="Site ID", help_text="Your own site reference, e.g. ST-00123."
+    site_code = forms.CharField(
+        required=False, max_length=100, label="Site code", help_text="Your own site reference, e.g. ST-00123."
     )
     address = forms.CharField(required=False, max_length=200)
     city = forms.CharField(required=False, max_length=100)

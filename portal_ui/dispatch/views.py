@@ -24,13 +24,14 @@ from django.views.decorators.vary import vary_on_headers
 from portal_ui.accounts.permissions import dispatcher_required, viewer_required
 from portal_ui.dispatch import forms, selectors
 from portal_ui.dispatch.selectors import UpstreamNotFound, UpstreamUnavailable, upstream_banner
-from portal_ui.integrations.techlink import errors, types, wildcards
+from portal_ui.integrations.techlink import errors, types
 from portal_ui.jobs import selectors as jobs_selectors
 from portal_ui.jobs import services as jobs_services
 from portal_ui.jobs.models import UpstreamWrite, WriteKind
 from portal_ui.jobs.responses import announce_done
 from portal_ui.mirror import selectors as mirror_selectors
 from portal_ui.mirror import services as mirror_services
+from portal_ui.mirror.search import picker_pattern
 
 logger = logging.getLogger(__name__)
 
@@ -252,9 +253,7 @@ def site_picker_pattern(query: str) -> str:
     With a ``*`` the query is a pattern as on the Sites page (the whole name or site ID must match, ``*``
     any characters, ``\\*`` a literal star). Without one, it finds names and site IDs containing the text.
     """
-    if mirror_selectors.has_wildcard(query):
-        return query
-    return wildcards.contains(mirror_selectors.wildcard_text(query))
+    return picker_pattern(query)
 
 
 def _site_choices(query: str) -> list[tuple[int, str]]:
@@ -266,7 +265,7 @@ def _site_choices(query: str) -> list[tuple[int, str]]:
         seen = {r.id for r in rows}
         rows += [
             r
-            for r in mirror_selectors.site_search(site_id=pattern, per_page=20).object_list
+            for r in mirror_selectors.site_search(site_code=pattern, per_page=20).object_list
             if r.id not in seen
         ]
     if query.isdigit() and not any(r.id == int(query) for r in rows):

@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 
 from portal_ui.accounts.models import User
 
-from .models import UpstreamWrite, WriteStatus
+from .models import OPEN_STATUSES, UpstreamWrite, WriteStatus
 
 
 def upstream_write_list(
@@ -25,3 +25,24 @@ def upstream_write_refused(*, pk: str | int | None, kind: str) -> UpstreamWrite 
     if not str(pk or "").isdigit():
         return None
     return UpstreamWrite.objects.filter(pk=int(pk), kind=kind, status=WriteStatus.FAILED).first()
+
+
+def upstream_write_get(*, pk: str | int | None) -> UpstreamWrite | None:
+    """The write with this number (as a page's ``?write=`` names it), else None."""
+    if not str(pk or "").isdigit():
+        return None
+    return UpstreamWrite.objects.select_related("created_by").filter(pk=int(pk)).first()
+
+
+def upstream_writes_open(
+    *, workorder_id: int | None = None, site_id: int | None = None, exclude_id: int | None = None
+) -> list[UpstreamWrite]:
+    """Changes to one work order or site that TechLink has not confirmed yet (queued, running or failed)."""
+    writes = UpstreamWrite.objects.filter(status__in=OPEN_STATUSES).select_related("created_by")
+    if workorder_id is not None:
+        writes = writes.filter(payload__workorder_id=workorder_id)
+    if site_id is not None:
+        writes = writes.filter(payload__site_id=site_id)
+    if exclude_id is not None:
+        writes = writes.exclude(pk=exclude_id)
+    return list(writes.order_by("-id")[:10])

@@ -1,16 +1,7 @@
 """Reads for staff pages, all answered from the local read model (never from TechLink).
 
-Searches follow TechLink's wildcard rules exactly, so a search here finds the same records as the
-same search upstream: the whole value is matched, case-insensitively; ``*`` is any run of characters and a
-backslash makes the next character literal (``\\*`` a literal star, ``\\\\`` a backslash, ``\\s`` just ``s``;
-a backslash at the very end is itself literal); every other character (``%``, ``_``, ``?``...) is literal.
-
-Case: a search without ``*`` compares case-folded text, as upstream does ("STRASSE SHOP" finds "Straße
-Shop"); the folded copies are stored next to the fields (``models.SITE_FOLDED``). A search with ``*``
-ignores case letter by letter, as upstream's pattern matching does ("STRASSE*" does not find "Straße").
-One known difference remains: for a pattern with ``*`` whose text is plain ASCII, SQL's LIKE decides, and
-it does not take the Kelvin sign, the long s, the dotless i or the dotted capital I for "k", "s" and "i"
-as upstream does.
+Searches follow TechLink's wildcard rules exactly (see ``search.py``), so a search here finds the same
+records as the same search upstream.
 """
 
 from __future__ import annotations
@@ -22,12 +13,11 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import CharField, Count, F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.expressions import OrderBy
-from django.db.models.functions import Cast
 from django.utils import timezone
 
-from portal_ui.integrations.techlink import types, wildcards
+from portal_ui.integrations.techlink import types
 
 from .models import (
     SITE_FOLDED,
@@ -40,6 +30,7 @@ from .models import (
     TaskItemRecord,
     WorkOrderRecord,
 )
+from .search import wildcard_int_filter, wildcard_q
 
 __all__ = [
     "QUEUES",
@@ -52,14 +43,11 @@ __all__ = [
     "StatusCount",
     "WorkOrderRow",
     "freshness",
-    "has_wildcard",
     "home_summary",
     "queue_filter",
     "reference_get",
     "site_get",
     "site_search",
-    "wildcard_q",
-    "wildcard_text",
     "workorder_get",
     "workorder_list",
 ]
@@ -186,103 +174,6 @@ class Freshness:
         return synced is None or self.checked_at - synced > STALE_AFTER
 
 
-# -- wildcard patterns as ORM lookups ---------------------------------------------------------------
-
-
-def _segments(pattern: str) -> list[str | None]:
-    """Split a wildcard pattern into literal text and ``None`` for each (collapsed) ``*``."""
-    parts: list[str | None] = []
-    literal: list[str] = []
-    i = 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "\\" and i + 1 < len(pattern):  # any escaped character is itself; a final "\\" is literal
-            literal.append(pattern[i + 1])
-            i += 2
-            continue
-        if ch == "*":
-            if literal:
-                parts.append("".join(literal))
-                literal = []
-            if not parts or parts[-1] is not None:
-                parts.append(None)
-        else:
-            literal.append(ch)
-        i += 1
-    if literal:
-        parts.append("".join(literal))
-    return parts
-
-
-def has_wildcard(pattern: str) -> bool:
-    """Whether ``pattern`` holds a ``*`` that is not escaped (so it is more than an exact value)."""
-    return None in _segments(pattern)
-
-
-def wildcard_text(pattern: str) -> str:
-    """The literal text of a pattern without wildcards, its escapes resolved (``a\\*b`` -> ``a*b``)."""
-    return "".join(p for p in _segments(pattern) if p is not None)
-
-
-def _regex(parts: list[str | None]) -> str:
-    # Escape only what is special in both Python's and PostgreSQL's regular expressions.
-    body = "".join(".*" if p is None else re.sub(r"([\\.^$|?*+()\[\]{}])", r"\\\1", p) for p in parts)
-    # (?s): "." also matches line breaks; \A and \Z anchor at the very ends (Python's "$" would allow a final
-    # line break). Both spellings mean the same in Python's and PostgreSQL's regular expressions.
-    return rf"(?s)\A{body}\Z"
-
-
-def wildcard_q(field_name: str, pattern: str, *, folded: str | None = None) -> Q:
-    """A ``Q`` matching ``field_name`` against a TechLink wildcard pattern, on SQLite and PostgreSQL alike.
-
-    ``folded``: the column holding the field's case-folded copy; a pattern without ``*`` is compared with it.
-    """
-    parts = _segments(pattern)
-    if not parts:
-        return Q(**{f"{folded or field_name}__exact": ""})
-    if parts == [None]:
-        return Q(**{f"{field_name}__isnull": False})
-    literals = [p for p in parts if p is not None]
-    if parts == literals and folded:
-        return Q(**{folded: literals[0].casefold()})
-    if len(literals) == 1:
-        text = literals[0]
-        starts, ends = parts[0] is None, parts[-1] is None
-        lookup = {
-            (False, False): "iexact",
-            (False, True): "istartswith",
-            (True, False): "iendswith",
-            (True, True): "icontains",
-        }[(starts, ends)]
-        if text.isascii():
-            return Q(**{f"{field_name}__{lookup}": text})
-    # Several literal parts, or text whose case folding SQL LIKE would get wrong: a regular expression,
-    # behind cheap LIKE tests on the plain-ASCII parts so that few rows reach the regular expression.
-    narrow = Q()
-    for text in literals:
-        if text.isascii():
-            narrow &= Q(**{f"{field_name}__icontains": text})
-    return narrow & Q(**{f"{field_name}__iregex": _regex(parts)})
-
-
-def _wildcard_int(qs: QuerySet, field_name: str, pattern: str) -> QuerySet:
-    """Upstream matches numeric fields as text (``status_code=6*``); plain numbers use the index."""
-    if pattern.isascii() and pattern.isdigit() and str(int(pattern)) == pattern:
-        return qs.filter(**{field_name: int(pattern)})
-    alias = f"{field_name}_text"
-    qs = qs.alias(**{alias: Cast(field_name, CharField())})
-    if _segments(pattern) and all(p is None for p in _segments(pattern)):
-        return qs  # "*" matches everything, even an empty value
-    # A missing value is compared as empty text upstream.
-    return qs.filter(
-        wildcard_q(alias, pattern) | (Q(**{f"{field_name}__isnull": True}) & _empty_matches(pattern))
-    )
-
-
-def _empty_matches(pattern: str) -> Q:
-    return Q() if wildcards.matches(pattern, "") else Q(pk__in=[])
-
-
 # -- work orders -----------------------------------------------------------------------------------
 
 # Work orders without a date (never scheduled, never modified) come last in both directions: a dispatcher
@@ -339,7 +230,7 @@ def workorder_filter(filters: dict, *, today: date | None = None) -> QuerySet:
     for name in _WORKORDER_INT_FILTERS:
         value = str(filters.get(name) or "").strip()
         if value:
-            qs = _wildcard_int(qs, name, value)
+            qs = wildcard_int_filter(qs, name, value)
     for name in _WORKORDER_TEXT_FILTERS:
         value = filters.get(name)
         if value:
@@ -400,7 +291,7 @@ def _site_row(values: dict) -> SiteRow:
 
 def site_filter(
     *,
-    site_id: str | None = None,
+    site_code: str | None = None,
     name: str | None = None,
     address: str | None = None,
     city: str | None = None,
@@ -412,8 +303,8 @@ def site_filter(
     def match(field_name: str, pattern: str) -> Q:
         return wildcard_q(field_name, pattern, folded=SITE_FOLDED[field_name])
 
-    if site_id:
-        qs = qs.filter(match("siteid", str(site_id)))
+    if site_code:
+        qs = qs.filter(match("siteid", str(site_code)))
     if name:
         qs = qs.filter(match("name", name))
     if address:
@@ -434,7 +325,7 @@ def site_filter(
 
 def site_search(
     *,
-    site_id: str | None = None,
+    site_code: str | None = None,
     name: str | None = None,
     address: str | None = None,
     city: str | None = None,
@@ -445,10 +336,10 @@ def site_search(
 ) -> Page:
     """One page of sites (``SiteRow``), newest first, matching upstream-style wildcard filters.
 
-    ``site_id`` is the client's site code (e.g. "ST-00123"), as in the upstream search; ``state``
-    matches the abbreviation or the full name.
+    ``site_code`` is the client's own site code (e.g. "ST-00123"; upstream's ``site_id`` search field);
+    ``state`` matches the abbreviation or the full name.
     """
-    qs = site_filter(site_id=site_id, name=name, address=address, city=city, state=state, zip=zip)
+    qs = site_filter(site_code=site_code, name=name, address=address, city=city, state=state, zip=zip)
     paginator = Paginator(qs.order_by("-id").values(*_SITE_ONLY), per_page)
     result = paginator.get_page(page)
     result.object_list = [_site_row(r) for r in result.object_list]

@@ -73,6 +73,9 @@ def synced(search_upstream, settings):
 
 
 def local_site_ids(**query) -> list[int]:
+    """The same search in the read model, where upstream's ``site_id`` search field is ``site_code``."""
+    if "site_id" in query:
+        query["site_code"] = query.pop("site_id")
     return [row.id for row in site_search(**query, per_page=10_000).object_list]
 
 

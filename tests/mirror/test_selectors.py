@@ -184,7 +184,7 @@ def test_it_combines_site_filters():
     make_site(name="Acme North", siteid="ST-00043", city="Boston", zip="02108")
     make_site(name="Acme South", siteid="ST-00042", city="Boston", zip="02108")
 
-    page = site_search(name="acme n*", site_id="st-00042", city="boston", zip="021*")
+    page = site_search(name="acme n*", site_code="st-00042", city="boston", zip="021*")
 
     assert ids(page) == [wanted.id]
 
