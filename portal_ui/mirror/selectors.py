@@ -50,6 +50,7 @@ __all__ = [
     "site_search",
     "workorder_get",
     "workorder_list",
+    "workorder_status_names",
 ]
 
 # Open work orders whose install has not happened yet: late when their scheduled time has passed.
@@ -270,6 +271,11 @@ def workorder_list(
     result = paginator.get_page(page)
     result.object_list = [_wo_row(r) for r in result.object_list]
     return result
+
+
+def workorder_status_names() -> dict[int, str]:
+    """Work order status codes and their names, in code order, for pickers and labels."""
+    return dict(sorted(types.WORKORDER_STATUSES.items()))
 
 
 def workorder_get(*, workorder_id: int) -> WorkOrderRecord | None:
