@@ -26,6 +26,7 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 run: install
+	mkdir -p var/staticfiles var/media
 	$(PY) manage.py migrate --noinput
 	$(PY) -m techlink_sandbox seed --data-dir var/sandbox --if-empty
 	$(PY) manage.py demo_staff --url http://127.0.0.1:$(WEB_PORT)/

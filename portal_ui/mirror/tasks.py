@@ -6,8 +6,8 @@ from celery.signals import worker_ready
 from . import services
 
 
-@shared_task(name="mirror.sync_recent")
-def mirror_sync_recent_task() -> str:
+@shared_task(name="mirror.sync_open")
+def mirror_sync_open_task() -> str:
     """New ids, status changes and a slice of open work orders (every 2 minutes)."""
     return str(services.mirror_sync_open())
 
@@ -43,5 +43,5 @@ def mirror_site_refresh_task(site_id: int) -> None:
 @worker_ready.connect
 def _catch_up_on_start(sender=None, **kwargs) -> None:
     """When a worker starts, bring the read model up to date at once instead of at the first beat."""
-    mirror_sync_recent_task.delay()
+    mirror_sync_open_task.delay()
     mirror_sync_reference_task.delay()

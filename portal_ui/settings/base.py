@@ -6,20 +6,28 @@ from pathlib import Path
 import environ
 from django.utils.csp import CSP
 
+# PATHS
+# ------------------------------------------------------------------------------
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
+# ENVIRONMENT (see .env.example)
+# ------------------------------------------------------------------------------
 env = environ.Env()
 env_file = Path(env.str("DJANGO_ENV_FILE", default=str(BASE_DIR / ".env")))
 if env_file.exists():
     # `.env.example` copied as is must work: its values carry `# ...` comments after them.
     env.read_env(str(env_file), parse_comments=True)
 
+# GENERAL
+# ------------------------------------------------------------------------------
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
+# APPS
+# ------------------------------------------------------------------------------
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -39,6 +47,8 @@ INSTALLED_APPS = [
     "ninja",  # serves the API docs page's Swagger UI assets locally (strict CSP, no CDN)
 ]
 
+# MIDDLEWARE
+# ------------------------------------------------------------------------------
 MIDDLEWARE = [
     "portal_ui.core.middleware.ForwardedForMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -54,6 +64,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# URLS AND TEMPLATES
+# ------------------------------------------------------------------------------
 ROOT_URLCONF = "portal_ui.urls"
 WSGI_APPLICATION = "portal_ui.wsgi.application"
 
@@ -74,6 +86,8 @@ TEMPLATES = [
     },
 ]
 
+# DATABASES
+# ------------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
@@ -86,8 +100,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# CACHES
+# ------------------------------------------------------------------------------
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
+# AUTHENTICATION
+# ------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -110,11 +128,15 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
+# INTERNATIONALIZATION
+# ------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("DJANGO_TIME_ZONE", default="America/New_York")
 USE_I18N = False
 USE_TZ = True
 
+# STATIC AND MEDIA FILES
+# ------------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -130,7 +152,9 @@ UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
-# Security headers and cookies (production.py turns on the HTTPS-only parts).
+# SECURITY
+# ------------------------------------------------------------------------------
+# Headers and cookies (production.py turns on the HTTPS-only parts).
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 60 * 60)
@@ -152,6 +176,8 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
 }
 
+# TECHLINK
+# ------------------------------------------------------------------------------
 # Upstream TechLink API light. The embedded sandbox is the default; point this at the real portal to go live.
 TECHLINK_BASE_URL = env("TECHLINK_BASE_URL", default="http://127.0.0.1:8001/api/light/")
 TECHLINK_USERNAME = env("TECHLINK_USERNAME", default="demo")
@@ -164,9 +190,10 @@ TECHLINK_MAX_WORKERS = env.int("TECHLINK_MAX_WORKERS", default=8)
 TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
 HEALTHZ_UPSTREAM_TIMEOUT = env.float("HEALTHZ_UPSTREAM_TIMEOUT", default=5.0)
 
-# Celery. The embedded default is kombu's SQLAlchemy transport on a SQLite file (no server to run; messages are
+# CELERY
+# ------------------------------------------------------------------------------
+# The embedded default is kombu's SQLAlchemy transport on a SQLite file (no server to run; messages are
 # written in transactions, so a reader never sees half a message); production and CI use Redis.
-VAR_DIR.mkdir(exist_ok=True)
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=f"sqla+sqlite:///{VAR_DIR / 'broker.sqlite3'}")
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
 if CELERY_BROKER_URL.startswith("sqla+sqlite"):
@@ -190,39 +217,47 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_DEFAULT_QUEUE = "writes"
 CELERY_TASK_QUEUES = {"writes": {}, "mirror": {}}
 CELERY_TASK_ROUTES = {"mirror.*": {"queue": "mirror"}}
-CELERY_BEAT_SCHEDULE: dict = {}
-# Read model of sites and work orders (portal_ui/mirror): new ids every minute, new ids + status changes +
-# a slice of open work orders every 2 minutes, everything (and removals) hourly. Two runs of one cycle never
-# overlap (each cycle has its own lease); different cycles may run side by side.
-CELERY_BEAT_SCHEDULE["mirror-sync-new"] = {
-    "task": "mirror.sync_new",
-    "schedule": 60.0,
-    "options": {"expires": 60},
+
+# CELERY BEAT: every periodic task, in one place
+# ------------------------------------------------------------------------------
+# Read model (portal_ui/mirror): new ids every minute; new ids, status changes and a slice of open work orders
+# every 2 minutes (the "open" cycle); everything, removals included, hourly; the reference lists every 5
+# minutes. Two runs of one cycle never overlap (each cycle has its own lease); different cycles may.
+# Outbox (portal_ui/jobs): re-queue writes stuck past their lease (worker killed, lost message) every minute.
+# Daily housekeeping: old one-time codes and access-log rows, long-finished writes.
+CELERY_BEAT_SCHEDULE = {
+    "mirror-sync-new": {"task": "mirror.sync_new", "schedule": 60.0, "options": {"expires": 60}},
+    "mirror-sync-open": {"task": "mirror.sync_open", "schedule": 120.0, "options": {"expires": 120}},
+    "mirror-sync-full": {"task": "mirror.sync_full", "schedule": 3600.0, "options": {"expires": 3600}},
+    "mirror-sync-reference": {
+        "task": "mirror.sync_reference",
+        "schedule": 300.0,
+        "options": {"expires": 300},
+    },
+    "jobs-requeue-stuck": {
+        "task": "jobs.requeue_stuck_upstream_writes",
+        "schedule": 60.0,
+        "options": {"expires": 60},
+    },
+    "jobs-purge-finished": {
+        "task": "jobs.purge_finished_upstream_writes",
+        "schedule": 24 * 3600.0,
+        "options": {"expires": 3600},
+    },
+    "portal-links-housekeeping": {
+        "task": "portal_links.housekeeping",
+        "schedule": 24 * 3600.0,
+        "options": {"expires": 3600},
+    },
 }
-CELERY_BEAT_SCHEDULE["mirror-sync-recent"] = {
-    "task": "mirror.sync_recent",
-    "schedule": 120.0,
-    "options": {"expires": 120},
-}
-CELERY_BEAT_SCHEDULE["mirror-sync-full"] = {
-    "task": "mirror.sync_full",
-    "schedule": 3600.0,
-    "options": {"expires": 3600},
-}
-# Projects, task items and client users: pages read them from the read model, so names survive restarts.
-CELERY_BEAT_SCHEDULE["mirror-sync-reference"] = {
-    "task": "mirror.sync_reference",
-    "schedule": 300.0,
-    "options": {"expires": 300},
-}
-# How many open work orders one 2-minute run refreshes (least recently synced first).
+
+# READ MODEL
+# ------------------------------------------------------------------------------
+# How many open work orders one run of the "open" cycle refreshes (least recently synced first).
 MIRROR_OPEN_REFRESH_BUDGET = env.int("MIRROR_OPEN_REFRESH_BUDGET", default=500)
-# Outbox of upstream writes (portal_ui/jobs): re-queue writes stuck past their lease (worker killed, lost message).
-CELERY_BEAT_SCHEDULE["jobs-requeue-stuck"] = {
-    "task": "jobs.requeue_stuck_upstream_writes",
-    "schedule": 60.0,
-    "options": {"expires": 60},
-}
+
+# OUTBOX OF WRITES TO TECHLINK
+# ------------------------------------------------------------------------------
 JOBS_MAX_ATTEMPTS = env.int("JOBS_MAX_ATTEMPTS", default=6)
 JOBS_RETRY_BACKOFF_SECONDS = env.float("JOBS_RETRY_BACKOFF_SECONDS", default=2.0)
 JOBS_RETRY_BACKOFF_MAX_SECONDS = env.float("JOBS_RETRY_BACKOFF_MAX_SECONDS", default=300.0)
@@ -231,8 +266,13 @@ JOBS_LEASE_SECONDS = env.int("JOBS_LEASE_SECONDS", default=600)
 JOBS_QUEUED_GRACE_SECONDS = env.int("JOBS_QUEUED_GRACE_SECONDS", default=300)
 # Writes to one object are sent one after the other by the same task, this many at most, then queued again.
 JOBS_LINE_BUDGET = env.int("JOBS_LINE_BUDGET", default=20)
+# Writes done this many days ago are forgotten (failed ones stay until staff retry or dismiss them).
+JOBS_KEEP_DONE_DAYS = env.int("JOBS_KEEP_DONE_DAYS", default=90)
 
-# E-mail (one-time codes for private portal links, notifications).
+
+# E-MAIL
+# ------------------------------------------------------------------------------
+# One-time codes for private portal links, notifications).
 _email = env.email_url("EMAIL_URL", default="consolemail://")
 _email_options = {
     "host": _email.get("EMAIL_HOST"),
@@ -254,6 +294,8 @@ MAILERS = {
 }
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="TechLink Dispatch <dispatch@localhost>")
 
+# PORTAL LINKS
+# ------------------------------------------------------------------------------
 # Public address of this dashboard, used to build portal link URLs shown to staff and customers.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
@@ -261,19 +303,9 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 PORTAL_LINK_DEFAULT_NAMESPACE = env("PORTAL_LINK_DEFAULT_NAMESPACE", default="default")
 PORTAL_LINK_RATE_LIMIT = env("PORTAL_LINK_RATE_LIMIT", default="60/m")
 PORTAL_LINK_ACCESS_LOG_DAYS = env.int("PORTAL_LINK_ACCESS_LOG_DAYS", default=365)
-JOBS_KEEP_DONE_DAYS = env.int("JOBS_KEEP_DONE_DAYS", default=90)
-# Daily housekeeping: old one-time codes and access-log rows, and writes that finished well long ago.
-CELERY_BEAT_SCHEDULE["portal-links-housekeeping"] = {
-    "task": "portal_links.housekeeping",
-    "schedule": 24 * 3600.0,
-    "options": {"expires": 3600},
-}
-CELERY_BEAT_SCHEDULE["jobs-purge-finished"] = {
-    "task": "jobs.purge_finished_upstream_writes",
-    "schedule": 24 * 3600.0,
-    "options": {"expires": 3600},
-}
 
+# LOGGING
+# ------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,12 +1,11 @@
 """Developer machine: `make run`. Everything embedded, nothing but Python needed."""
 
 from .base import *
-from .base import STATIC_ROOT, STORAGES, env
+from .base import STORAGES, env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="local-only-insecure-key-change-me-0123456789abcdef")
 # Static files straight from the source folders (no collectstatic for development).
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

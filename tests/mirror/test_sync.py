@@ -18,6 +18,7 @@ from portal_ui.mirror.models import (
     WorkOrderRecord,
 )
 from portal_ui.mirror.selectors import freshness
+from portal_ui.mirror.services import sync
 
 from .conftest import make_wo
 
@@ -242,7 +243,7 @@ def test_it_holds_a_short_lease_while_it_runs_and_gives_it_back(private_upstream
 
 
 def test_it_stops_a_run_whose_lease_another_run_took_over(private_upstream, monkeypatch):
-    monkeypatch.setitem(services.LEASE_SECONDS, "full", 0)  # renew on every answer
+    monkeypatch.setitem(sync.LEASE_SECONDS, "full", 0)  # renew on every answer
     client = techlink_client()
     original = client.workorder_ids
 
@@ -297,7 +298,7 @@ def test_it_schedules_the_sync_cycles():
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     registered = {
         tasks.mirror_sync_new_task.name,
-        tasks.mirror_sync_recent_task.name,
+        tasks.mirror_sync_open_task.name,
         tasks.mirror_sync_full_task.name,
         tasks.mirror_sync_reference_task.name,
     }

@@ -1,6 +1,4 @@
-"""Keep the read model in step with TechLink.
-
-Three cycles, all idempotent and safe to repeat:
+"""The sync cycles that keep the read model in step with TechLink.
 
 * ``mirror_sync_new``: list work order and site ids, fetch the details of ids not seen yet, newest first.
 * ``mirror_sync_open``: new ids, then status changes and removals (one id list per status instead of one
@@ -18,21 +16,17 @@ sync renews it as it makes progress, so a worker killed mid-run holds that cycle
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import logging
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -40,33 +34,16 @@ from django.utils import timezone
 from portal_ui.core.upstream import techlink_client
 from portal_ui.integrations.techlink import errors, types
 
-from .models import (
-    ClientUserRecord,
-    ProjectRecord,
-    SiteRecord,
-    SyncLease,
-    SyncState,
-    TaskItemRecord,
-    WorkOrderRecord,
-)
+from ..models import SiteRecord, SyncLease, SyncState, WorkOrderRecord
+from .records import mirror_reference_store
+from .rows import store_sites, store_workorders
 
 logger = logging.getLogger(__name__)
 
-# How many details are fetched (concurrently) before they are written in one transaction.
 BATCH_SIZE = 400
 # How long each cycle's lease lasts without a renewal: a few times its period (the full sync, hourly, is
 # renewed as it goes), and longer than the slowest single upstream call with its retries.
 LEASE_SECONDS = {"new": 180, "open": 300, "full": 600, "reference": 180}
-_RELATED = (
-    "site",
-    "questions",
-    "tasks",
-    "quotes",
-    "notes",
-    "photos",
-    "client_documents",
-    "closeout_documents",
-)
 
 
 @dataclass
@@ -95,253 +72,6 @@ class SyncReport:
             f"{self.workorders_deleted} work orders and {self.sites_deleted} sites removed, "
             f"{self.upstream_calls} upstream calls, {len(self.failures)} failures, {self.seconds:.1f} s"
         )
-
-
-# -- converting upstream objects to rows ------------------------------------------------------------
-
-
-def _json(obj: object) -> dict:
-    """A JSON-safe dict of a client dataclass (Decimals and dates as strings); ``from_api`` reads it back."""
-    return json.loads(json.dumps(dataclasses.asdict(obj), cls=DjangoJSONEncoder))
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name) if name else ZoneInfo(settings.TIME_ZONE)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(settings.TIME_ZONE)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if timezone.is_aware(value) else value.replace(tzinfo=ZoneInfo("UTC"))
-
-
-def _site_row(site: types.Site, *, now: datetime, with_raw: bool = True) -> SiteRecord:
-    address = site.address
-    row = SiteRecord(
-        id=site.id,
-        name=site.name[:255],
-        siteid=site.siteid[:100],
-        phone=site.phone[:50],
-        fax=site.fax[:50],
-        street=address.street[:255],
-        street2=address.street2[:255],
-        street3=address.street3[:255],
-        city=address.city[:100],
-        state=address.state[:100],
-        stateabbr=address.stateabbr[:10],
-        zip=address.zip[:20],
-        country=address.country[:50],
-        timezone=site.timezone[:64],
-        latitude=address.latitude,
-        longitude=address.longitude,
-        contact1_name=site.contact1.name[:255],
-        contact1_phone=site.contact1.phone[:50],
-        contact1_email=site.contact1.email[:255],
-        contact2_name=site.contact2.name[:255],
-        contact2_phone=site.contact2.phone[:50],
-        contact2_email=site.contact2.email[:255],
-        last_modified=_aware(site.last_modified),
-        raw=_json(site) if with_raw else {},
-        synced_at=now,
-    )
-    row.fill_folded()
-    return row
-
-
-def _workorder_row(wo: types.WorkOrder, *, site: SiteRecord | None, now: datetime) -> WorkOrderRecord:
-    scheduled = wo.scheduled_date
-    if scheduled is not None and timezone.is_aware(scheduled):
-        scheduled = timezone.make_naive(scheduled, _zone(site.timezone if site else ""))
-    zone = _zone(site.timezone if site else "")
-    raw = _json(dataclasses.replace(wo, **{name: None for name in _RELATED}))
-    row = WorkOrderRecord(
-        id=wo.id,
-        status=wo.status[:50],
-        status_code=wo.status_code,
-        type=wo.type[:50],
-        site_id=wo.site_id,
-        site_name=site.name if site else "",
-        site_city=site.city if site else "",
-        site_state=site.state if site else "",
-        site_stateabbr=site.stateabbr if site else "",
-        site_timezone=site.timezone if site else "",
-        project_id=wo.project_id,
-        submitter_id=wo.submitter_id,
-        po=wo.po[:100],
-        client_reference=wo.client_reference[:255],
-        summary=wo.summary[:500],
-        description=wo.description,
-        requested_time=wo.requested_time[:100],
-        scheduled_date=scheduled.strftime("%Y-%m-%d %H:%M:%S") if scheduled else None,
-        install_date=scheduled.date() if scheduled else None,
-        scheduled_at=scheduled.replace(tzinfo=zone) if scheduled else None,
-        installer_name=wo.installer.name[:255],
-        installer_phone=wo.installer.phone[:50],
-        installer_email=wo.installer.email[:255],
-        planned_tech_name=wo.planned_tech.name[:255],
-        planned_tech_phone=wo.planned_tech.phone[:50],
-        is_assigned=wo.is_assigned,
-        url=wo.url[:500],
-        created_date=_aware(wo.created_date),
-        last_modified=_aware(wo.last_modified),
-        raw=raw,
-        synced_at=now,
-    )
-    row.fill_folded()
-    return row
-
-
-_SITE_FIELDS = [f.name for f in SiteRecord._meta.concrete_fields if not f.primary_key]
-_WO_FIELDS = [f.attname for f in WorkOrderRecord._meta.concrete_fields if not f.primary_key]
-
-
-def _upsert_sites(rows: Sequence[SiteRecord]) -> None:
-    if rows:
-        SiteRecord.objects.bulk_create(
-            rows, batch_size=500, update_conflicts=True, unique_fields=["id"], update_fields=_SITE_FIELDS
-        )
-
-
-def _upsert_workorders(rows: Sequence[WorkOrderRecord]) -> None:
-    if rows:
-        WorkOrderRecord.objects.bulk_create(
-            rows, batch_size=500, update_conflicts=True, unique_fields=["id"], update_fields=_WO_FIELDS
-        )
-
-
-def _store_workorders(
-    workorders: Iterable[types.WorkOrder],
-    *,
-    sites: Iterable[types.Site] = (),
-    stored_sites: set[int] | None = None,
-) -> None:
-    """Upsert work orders (and their sites when they came with ``include_site``).
-
-    ``stored_sites``: ids of sites already stored by the running sync; they are not written again
-    (a batch of work orders brings the same sites over and over). Sites written here are added to it.
-    """
-    now = timezone.now()
-    workorders = list(workorders)
-    stored_sites = set() if stored_sites is None else stored_sites
-    site_rows = {s.id: _site_row(s, now=now) for s in sites}
-    for wo in workorders:
-        if wo.site is not None and wo.site.id not in site_rows:
-            site_rows[wo.site.id] = _site_row(wo.site, now=now, with_raw=wo.site.id not in stored_sites)
-    missing = {wo.site_id for wo in workorders if wo.site_id and wo.site_id not in site_rows}
-    known = SiteRecord.objects.in_bulk(missing) if missing else {}
-    rows = [
-        _workorder_row(wo, site=site_rows.get(wo.site_id) or known.get(wo.site_id), now=now)
-        for wo in workorders
-    ]
-    fresh_sites = {i: row for i, row in site_rows.items() if i not in stored_sites}
-    with transaction.atomic():
-        moved = _changed_sites(fresh_sites)
-        _upsert_sites(list(fresh_sites.values()))
-        _upsert_workorders(rows)
-        for site in moved:
-            _denormalize_site(site)
-    stored_sites.update(fresh_sites)
-
-
-_DENORMALIZED = ("name", "city", "state", "stateabbr", "timezone")
-
-
-def _changed_sites(rows: dict[int, SiteRecord]) -> list[SiteRecord]:
-    """Sites whose copied fields differ from the stored ones (or that are new), before they are stored."""
-    if not rows:
-        return []
-    stored = {
-        site_id: tuple(values)
-        for site_id, *values in SiteRecord.objects.filter(pk__in=list(rows)).values_list("id", *_DENORMALIZED)
-    }
-    return [
-        row for row in rows.values() if stored.get(row.id) != tuple(getattr(row, f) for f in _DENORMALIZED)
-    ]
-
-
-def _store_sites(sites: Iterable[types.Site]) -> None:
-    """Upsert sites and copy their name/city/state/zone onto their work orders."""
-    now = timezone.now()
-    rows = [_site_row(s, now=now) for s in sites]
-    with transaction.atomic():
-        _upsert_sites(rows)
-        for row in rows:
-            _denormalize_site(row)
-
-
-def _denormalize_site(row: SiteRecord) -> None:
-    """Copy a changed site's name/place/zone onto its work orders (recomputing ``scheduled_at``)."""
-    stale = WorkOrderRecord.objects.filter(site_id=row.id).exclude(
-        site_name=row.name,
-        site_city=row.city,
-        site_state=row.state,
-        site_stateabbr=row.stateabbr,
-        site_timezone=row.timezone,
-    )
-    changed = list(stale.only("id", "scheduled_date"))
-    if not changed:
-        return
-    zone = _zone(row.timezone)
-    for wo in changed:
-        wo.site_name, wo.site_city, wo.site_state = row.name, row.city, row.state
-        wo.site_stateabbr, wo.site_timezone = row.stateabbr, row.timezone
-        local = wo.scheduled_local
-        wo.scheduled_at = local.replace(tzinfo=zone) if local else None
-    WorkOrderRecord.objects.bulk_update(
-        changed,
-        ["site_name", "site_city", "site_state", "site_stateabbr", "site_timezone", "scheduled_at"],
-        batch_size=500,
-    )
-
-
-# -- single records (staff opened one, or a write just succeeded) -------------------------------------
-
-
-def mirror_workorder_store(*, workorder: types.WorkOrder) -> None:
-    """Store a work order the caller already fetched (e.g. the detail page's ``include_all`` answer)."""
-    _store_workorders([workorder])
-
-
-def mirror_site_store(*, site: types.Site) -> None:
-    """Store a site the caller already fetched (e.g. the site page's answer)."""
-    _store_sites([site])
-
-
-def mirror_workorder_refresh(*, workorder_id: int) -> WorkOrderRecord | None:
-    """Fetch one work order (with its site) and store it; remove it locally when upstream says 404.
-
-    Returns the stored record, or None when the work order no longer exists upstream.
-    Other upstream errors propagate (the local record is kept as it was).
-    """
-    try:
-        wo = techlink_client().workorder_get(workorder_id, include_site=True)
-    except errors.TechLinkNotFound:
-        WorkOrderRecord.objects.filter(pk=workorder_id).delete()
-        return None
-    _store_workorders([wo])
-    return WorkOrderRecord.objects.get(pk=wo.id)
-
-
-def mirror_site_refresh(*, site_id: int) -> SiteRecord | None:
-    """Fetch one site and store it; remove it locally when upstream says 404. Returns the record or None."""
-    try:
-        site = techlink_client().site_get(site_id)
-    except errors.TechLinkNotFound:
-        SiteRecord.objects.filter(pk=site_id).delete()
-        return None
-    _store_sites([site])
-    return SiteRecord.objects.get(pk=site.id)
-
-
-def mirror_sync_request(*, full: bool = False) -> None:
-    """Queue a sync now: new records, open work orders and the reference lists, or everything when ``full``."""
-    from . import tasks
-
-    transaction.on_commit((tasks.mirror_sync_full_task if full else tasks.mirror_sync_recent_task).delay)
-    transaction.on_commit(tasks.mirror_sync_reference_task.delay)
 
 
 # -- leases ---------------------------------------------------------------------------------------
@@ -493,7 +223,7 @@ def _fetch_workorders(ids: Sequence[int], report: SyncReport) -> set[int]:
                 found.append(result)
                 if result.site is not None:
                     seen_sites.add(result.site.id)
-        _store_workorders(found, stored_sites=stored_sites)
+        store_workorders(found, stored_sites=stored_sites)
         _heartbeat()
         if gone:
             WorkOrderRecord.objects.filter(pk__in=gone).delete()
@@ -514,7 +244,7 @@ def _fetch_sites(ids: Sequence[int], report: SyncReport) -> None:
                 report.failures.append(f"Site #{site_id}: {result}")
             else:
                 found.append(result)
-        _store_sites(found)
+        store_sites(found)
         _heartbeat()
         if gone:
             SiteRecord.objects.filter(pk__in=gone).delete()
@@ -602,7 +332,7 @@ def mirror_sync_open(*, budget: int | None = None) -> SyncReport:
     run stays short however many are open; the next runs carry on where this one stopped.
     """
     if budget is None:
-        budget = getattr(settings, "MIRROR_OPEN_REFRESH_BUDGET", 500)
+        budget = settings.MIRROR_OPEN_REFRESH_BUDGET
 
     def body(report: SyncReport) -> None:
         _sync_new(report)
@@ -646,64 +376,6 @@ def mirror_sync_full() -> SyncReport:
         )
 
     return _run_cycle("full", body)
-
-
-# -- reference lists --------------------------------------------------------------------------------
-
-
-def _upsert_reference(model, rows: list, fields: list[str], *, complete: bool) -> int:
-    """Store listed entries; with a ``complete`` list, entries upstream no longer lists are kept unlisted."""
-    with transaction.atomic():
-        if rows:
-            model.objects.bulk_create(
-                rows,
-                update_conflicts=True,
-                unique_fields=["id"],
-                update_fields=[*fields, "listed", "synced_at"],
-            )
-        if complete:
-            model.objects.exclude(pk__in=[r.id for r in rows]).filter(listed=True).update(listed=False)
-    return len(rows)
-
-
-def mirror_reference_store(
-    *,
-    projects: Sequence[types.Project] | None = None,
-    task_items: Sequence[types.TaskItem] | None = None,
-    users: Sequence[types.User] | None = None,
-) -> int:
-    """Store complete reference lists the caller fetched (any of the three; None: not fetched).
-
-    When all three are given, the lists count as synced (pages then read them from here, not upstream).
-    """
-    now = timezone.now()
-    stored = 0
-    if projects is not None:
-        rows = [
-            ProjectRecord(id=p.project_id, name=p.name[:255], listed=True, synced_at=now) for p in projects
-        ]
-        stored += _upsert_reference(ProjectRecord, rows, ["name"], complete=True)
-    if task_items is not None:
-        rows = [
-            TaskItemRecord(id=t.taskitem_id, name=t.name[:255], listed=True, synced_at=now)
-            for t in task_items
-        ]
-        stored += _upsert_reference(TaskItemRecord, rows, ["name"], complete=True)
-    if users is not None:
-        rows = [
-            ClientUserRecord(
-                id=u.user_id, name=u.name[:255], username=u.username[:150], email=u.email[:255],
-                phone=u.phone[:50], restricted=u.restricted, enabled=u.enabled, last_login=_aware(u.last_login),
-                listed=True, synced_at=now,
-            )
-            for u in users
-        ]  # fmt: skip
-        fields = ["name", "username", "email", "phone", "restricted", "enabled", "last_login"]
-        stored += _upsert_reference(ClientUserRecord, rows, fields, complete=True)
-    if projects is not None and task_items is not None and users is not None:
-        SyncState.get()
-        SyncState.objects.filter(pk=1).update(reference_sync_at=now)
-    return stored
 
 
 def mirror_sync_reference() -> SyncReport:
