@@ -8,7 +8,7 @@ NAVIGATION = [
     ("Sites", "sites", Role.VIEWER),
     ("Work orders", "workorders", Role.VIEWER),
     ("Reference", "reference", Role.VIEWER),
-    ("Jobs", "jobs", Role.VIEWER),
+    ("Outbox", "jobs", Role.VIEWER),
     ("Portal links", "portal_links", Role.VIEWER),
     ("Staff", "staff_users", Role.ADMIN),
 ]

@@ -11,7 +11,7 @@ from portal_ui.core.upstream import techlink_client
 from portal_ui.integrations.techlink import errors, types
 
 from ..models import ClientUserRecord, ProjectRecord, SiteRecord, SyncState, TaskItemRecord, WorkOrderRecord
-from .rows import aware, store_sites, store_workorders
+from ..rows import aware, store_sites, store_workorders
 
 
 def mirror_workorder_store(*, workorder: types.WorkOrder) -> None:

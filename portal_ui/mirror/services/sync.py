@@ -35,8 +35,8 @@ from portal_ui.core.upstream import techlink_client
 from portal_ui.integrations.techlink import errors, types
 
 from ..models import SiteRecord, SyncLease, SyncState, WorkOrderRecord
+from ..rows import store_sites, store_workorders
 from .records import mirror_reference_store
-from .rows import store_sites, store_workorders
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from portal_ui.integrations.techlink import types
 from portal_ui.integrations.techlink.fields import INCLUDE_FLAGS
 from portal_ui.integrations.techlink.types import site_zone
 
-from ..models import SiteRecord, WorkOrderRecord
+from .models import SiteRecord, WorkOrderRecord
 
 
 def _json(obj: object) -> dict:
