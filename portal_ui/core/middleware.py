@@ -1,9 +1,12 @@
-"""The visitor's own address behind reverse proxies."""
+"""Middleware of every request: the visitor's own address behind reverse proxies, and the limits of the
+request's calls to TechLink."""
 
 from ipaddress import ip_address
 
 from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
+
+from portal_ui.core.upstream import web_request_limits
 
 
 class ForwardedForMiddleware:
@@ -31,3 +34,15 @@ class ForwardedForMiddleware:
             except ValueError:
                 pass
         return self.get_response(request)
+
+
+class UpstreamLimitsMiddleware:
+    """Every web request's TechLink calls share one deadline and one place in a per-process bulkhead (see
+    ``core.upstream.web_request_limits``), so a hung TechLink never holds the web server's threads."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with web_request_limits():
+            return self.get_response(request)

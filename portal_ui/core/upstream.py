@@ -11,13 +11,14 @@ the exceptions below, which selectors and services raise (``translated``), and t
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from functools import cache
 
 from django.conf import settings
 
-from portal_ui.integrations.techlink import TechLinkClient, errors
+from portal_ui.integrations.techlink import TechLinkClient, errors, request_limits
 
 __all__ = [
     "UpstreamError",
@@ -30,6 +31,7 @@ __all__ = [
     "translate",
     "translated",
     "upstream_banner",
+    "web_request_limits",
 ]
 
 # Names views, forms, the API and the customer page may import from here (an architecture test checks).
@@ -70,7 +72,9 @@ def upstream_banner(exc: BaseException) -> str:
     """A short, staff-readable explanation of an upstream failure."""
     if isinstance(exc, UpstreamError):
         return exc.message
-    if isinstance(exc, errors.TechLinkTimeout):
+    if isinstance(exc, errors.TechLinkBusy):
+        detail = "too many pages are waiting for it"
+    elif isinstance(exc, errors.TechLinkTimeout):
         detail = "timed out"
     elif isinstance(exc, errors.TechLinkConnectionError):
         detail = "no connection"
@@ -138,3 +142,16 @@ def reset_techlink_client() -> None:
         if factory.cache_info().currsize:
             factory().close()
         factory.cache_clear()
+    _web_bulkhead.cache_clear()
+
+
+@cache
+def _web_bulkhead() -> threading.BoundedSemaphore:
+    return threading.BoundedSemaphore(settings.TECHLINK_WEB_CONCURRENCY)
+
+
+def web_request_limits() -> AbstractContextManager:
+    """The limits of one web request's TechLink calls: ``TECHLINK_WEB_DEADLINE`` seconds in all (retries
+    included), and at most ``TECHLINK_WEB_CONCURRENCY`` requests of this process waiting on TechLink at
+    once; the others are answered at once from what the dashboard knows, with the banner."""
+    return request_limits(seconds=settings.TECHLINK_WEB_DEADLINE, bulkhead=_web_bulkhead())

@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "portal_ui.core.middleware.UpstreamLimitsMiddleware",
 ]
 
 # URLS AND TEMPLATES
@@ -91,6 +92,14 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database that accepts and never answers must not hold a request: give up connecting after a few
+    # seconds, and stop any statement that runs longer than it ever should.
+    DATABASES["default"]["OPTIONS"] = {
+        "connect_timeout": env.int("DATABASE_CONNECT_TIMEOUT", default=5),
+        "options": f"-c statement_timeout={env.int('DATABASE_STATEMENT_TIMEOUT_MS', default=30000)}",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server read while the worker writes; a busy timeout instead of "database is locked".
     DATABASES["default"]["OPTIONS"] = {
@@ -186,6 +195,12 @@ TECHLINK_CONNECT_TIMEOUT = env.float("TECHLINK_CONNECT_TIMEOUT", default=3.05)
 TECHLINK_READ_TIMEOUT = env.float("TECHLINK_READ_TIMEOUT", default=20.0)
 TECHLINK_MAX_RETRIES = env.int("TECHLINK_MAX_RETRIES", default=3)
 TECHLINK_MAX_WORKERS = env.int("TECHLINK_MAX_WORKERS", default=8)
+# Inside a web request: all TechLink calls of the request together get this many seconds (retries included),
+# and at most this many requests per process wait on TechLink at once (keep it below the web server's threads
+# per process); the others answer at once from the read model with a banner. Background work keeps the
+# timeouts and retries above.
+TECHLINK_WEB_DEADLINE = env.float("TECHLINK_WEB_DEADLINE", default=4.0)
+TECHLINK_WEB_CONCURRENCY = env.int("TECHLINK_WEB_CONCURRENCY", default=4)
 # Reverse proxies in front of the web server that append to X-Forwarded-For (0: none, the default).
 TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
 HEALTHZ_UPSTREAM_TIMEOUT = env.float("HEALTHZ_UPSTREAM_TIMEOUT", default=5.0)

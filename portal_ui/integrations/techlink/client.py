@@ -14,6 +14,7 @@ envelope carries a 5xx code on HTTP 200 is retried under the same ``Retry`` rule
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import hashlib
 import logging
@@ -38,6 +39,7 @@ from urllib3.util.retry import Retry
 
 from . import errors, types
 from .fields import INCLUDE_FLAGS, SITE_FIELDS, WORKORDER_UPDATE_FIELDS
+from .limits import current_limits
 from .multipart import MultipartBody
 
 __all__ = ["INCLUDE_FLAGS", "SITE_FIELDS", "WORKORDER_UPDATE_FIELDS", "TechLinkClient"]
@@ -111,16 +113,15 @@ class TechLinkClient:
         adapter = HTTPAdapter(
             pool_connections=self._pool_size, pool_maxsize=self._pool_size, max_retries=self.retry
         )
-        self._session = requests.Session()
-        self._session.mount("http://", adapter)
-        self._session.mount("https://", adapter)
-        self._session.headers.update(
-            {
-                "X-Authorization": f"{username}:{password_hash(password)}",
-                "Accept": "application/json",
-                "User-Agent": user_agent,
-            }
-        )
+        headers = {
+            "X-Authorization": f"{username}:{password_hash(password)}",
+            "Accept": "application/json",
+            "User-Agent": user_agent,
+        }
+        self._session = _session(adapter, headers)
+        # Calls under a deadline (``limits.request_limits``) get one try each: the deadline is the budget.
+        once = HTTPAdapter(pool_connections=self._pool_size, pool_maxsize=self._pool_size, max_retries=0)
+        self._session_once = _session(once, headers)
 
     def __repr__(self) -> str:
         return f"TechLinkClient(base_url={self.base_url!r}, username={self.username!r})"
@@ -133,6 +134,7 @@ class TechLinkClient:
 
     def close(self) -> None:
         self._session.close()
+        self._session_once.close()
 
     # -- sites ---------------------------------------------------------------------------------
 
@@ -488,8 +490,10 @@ class TechLinkClient:
             except Exception as exc:  # noqa: BLE001 - handed back to the caller per item
                 return exc
 
+        # Each call runs in a copy of the caller's context, so the caller's limits (deadline, bulkhead) hold.
+        contexts = [contextvars.copy_context() for _ in items]
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="techlink") as pool:
-            return list(pool.map(call, items))
+            return list(pool.map(lambda ctx, item: ctx.run(call, item), contexts, items))
 
     # -- plumbing ----------------------------------------------------------------------------------
 
@@ -563,6 +567,8 @@ class TechLinkClient:
         HTTP 5xx (same ``Retry`` object: allowed methods, status list, budget and backoff).
         HTTP 5xx answers were already retried by urllib3 and are not retried again here."""
         code = exc.code
+        if current_limits() is not None:
+            return None  # under a deadline every call gets one try
         if response.status_code != 200 or code is None or not retry.is_retry(exc.method or "", code):
             return None
         try:
@@ -585,21 +591,33 @@ class TechLinkClient:
     ) -> requests.Response:
         headers = {"Content-Type": body.content_type} if body is not None else None
         started = time.monotonic()
+        session, timeout, wait = self._session, self.timeout, None
+        limits = current_limits()
+        if limits is not None:
+            remaining = limits.admit(method, path)
+            if remaining is not None:
+                session, wait = self._session_once, remaining
+                timeout = (min(self.timeout[0], remaining), min(self.timeout[1], remaining))
+        if not self._in_flight.acquire(timeout=wait):
+            raise errors.TechLinkBusy(
+                "Too many calls to TechLink are in flight right now", method=method, path=path
+            )
         try:
-            with self._in_flight:
-                response = self._session.request(
-                    method,
-                    self.base_url + path,
-                    params=_form(params or {}, drop_none=True),
-                    data=body if body is not None else data,
-                    headers=headers,
-                    timeout=self.timeout,
-                    stream=stream,
-                    allow_redirects=False,
-                )
+            response = session.request(
+                method,
+                self.base_url + path,
+                params=_form(params or {}, drop_none=True),
+                data=body if body is not None else data,
+                headers=headers,
+                timeout=timeout,
+                stream=stream,
+                allow_redirects=False,
+            )
         except requests.RequestException as exc:
             logger.warning("TechLink %s %s failed: %r", method, path, exc)
             raise _transport_error(exc, method, path, answer_started=False) from exc
+        finally:
+            self._in_flight.release()
         logger.debug(
             "TechLink %s %s -> HTTP %s in %.3fs",
             method,
@@ -641,6 +659,14 @@ class TechLinkClient:
 
 
 # -- helpers ---------------------------------------------------------------------------------------
+
+
+def _session(adapter: HTTPAdapter, headers: dict[str, str]) -> requests.Session:
+    session = requests.Session()
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers.update(headers)
+    return session
 
 
 class _EnvelopeStatus:

@@ -57,6 +57,10 @@ class TechLinkTimeout(TechLinkConnectionError):
     """Connecting to TechLink, or waiting for its answer, took longer than allowed."""
 
 
+class TechLinkBusy(TechLinkConnectionError):
+    """Nothing was sent: too many callers of this process are already waiting for TechLink (a bulkhead)."""
+
+
 class TechLinkAuthError(TechLinkError):
     """TechLink rejected the credentials (401/403)."""
 
