@@ -1,10 +1,13 @@
 """Middleware of every request: the visitor's own address behind reverse proxies, and the limits of the
 request's calls to TechLink."""
 
+import re
 from ipaddress import ip_address
+from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
+from django.http import HttpResponse, JsonResponse
 
 from portal_ui.core.upstream import web_request_limits
 
@@ -46,3 +49,59 @@ class UpstreamLimitsMiddleware:
     def __call__(self, request):
         with web_request_limits():
             return self.get_response(request)
+
+
+# Anonymous visitors may send files only here: a customer's upload through a portal link.
+ANONYMOUS_UPLOADS = re.compile(r"^/p/[^/]+/upload/$")
+API_PREFIX = "/api/"
+
+
+def _refusal(request, status: int, message: str) -> HttpResponse:
+    if request.path_info.startswith(API_PREFIX):
+        codes = {400: "bad_request", 403: "forbidden", 413: "too_large"}
+        body = {"success": False, "error": {"code": codes[status], "message": message, "fields": {}}}
+        return JsonResponse(body, status=status)
+    response = HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+    response["Connection"] = "close"  # the body that was not read is not waited for
+    return response
+
+
+class RequestGuardMiddleware:
+    """Refuse what no view should see, before anything reads the body:
+
+    * a body larger than ``REQUEST_MAX_BYTES`` (from ``Content-Length``): 413;
+    * a file upload (multipart) from a visitor without a session or without a CSRF cookie, except a
+      customer's upload through a portal link: 403, so nothing of it is written to disk;
+    * a NUL character in the query string: 400 (no field of this site takes one; the API answers such
+      filters itself, field by field).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        length = request.META.get("CONTENT_LENGTH") or ""
+        if length.isdigit() and int(length) > settings.REQUEST_MAX_BYTES:
+            limit = settings.REQUEST_MAX_BYTES // (1024 * 1024)
+            return _refusal(request, 413, f"The request is too large: at most {limit} MB can be sent.")
+        if (
+            request.method == "POST"
+            and request.content_type == "multipart/form-data"
+            and not self._may_upload(request)
+        ):
+            return _refusal(request, 403, "Log in to send files.")
+        query = request.META.get("QUERY_STRING", "")
+        if not request.path_info.startswith(API_PREFIX) and b"\x00" in unquote_to_bytes(query):
+            return _refusal(request, 400, "The address contains a NUL character; remove it and try again.")
+        return self.get_response(request)
+
+    @staticmethod
+    def _may_upload(request) -> bool:
+        # (Django's test client marks its requests as exempt from CSRF checks; so does this check.)
+        csrf_exempt = getattr(request, "_dont_enforce_csrf_checks", False)
+        if settings.CSRF_COOKIE_NAME not in request.COOKIES and not csrf_exempt:
+            return False
+        if ANONYMOUS_UPLOADS.match(request.path_info):
+            return True
+        session = getattr(request, "session", None)
+        return session is not None and session.get("_auth_user_id") is not None
