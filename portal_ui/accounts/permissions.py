@@ -4,7 +4,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
 from django_htmx.http import HttpResponseClientRedirect
 
 from portal_ui.accounts.models import Role
@@ -26,7 +26,9 @@ def role_required(role: str) -> Callable:
                     return HttpResponseClientRedirect(redirect_to_login(back)["Location"])
                 return redirect_to_login(request.get_full_path())
             if not request.user.has_role(role):
-                raise PermissionDenied(f"This needs the {Role(role).label} role.")
+                # Answered here rather than raised: a refusal is logged once, as a 403, without a traceback.
+                context = {"exception": f"This needs the {Role(role).label} role."}
+                return render(request, "403.html", context, status=403)
             return view(request, *args, **kwargs)
 
         wrapped.required_role = role

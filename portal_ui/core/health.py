@@ -41,8 +41,7 @@ def _broker() -> str:
 
 
 def _upstream() -> str:
-    projects = techlink_probe_client().projects()
-    return f"{len(projects)} projects"
+    return f"{techlink_probe_client().health_check()} projects"
 
 
 def health_report() -> list[CheckResult]:

@@ -68,3 +68,9 @@ def test_it_refuses_nul_bytes_in_the_address(dispatcher_client, url):
 
 def test_it_lets_ordinary_pages_through(dispatcher_client):
     assert dispatcher_client.get(reverse("login")).status_code in (200, 302)
+
+
+def test_it_answers_the_browsers_favicon_request(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert client.get(response["Location"]).status_code == 200

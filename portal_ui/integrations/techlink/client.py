@@ -232,6 +232,19 @@ class TechLinkClient:
     def projects(self, *, name: str | None = None) -> list[types.Project]:
         return [types.Project.from_api(item) for item in _items(self._get("project", params={"name": name}))]
 
+    def health_check(self) -> int:
+        """Ask for the projects and check the answer has TechLink's shape (a list of projects with ids);
+        returns how many there are. Raises ``TechLinkServerError`` for an answer of another shape."""
+        data = self._get("project")
+        items = list(data.values()) if isinstance(data, dict) else data
+        if data is None:
+            return 0
+        if not isinstance(items, list) or not all(
+            isinstance(item, dict) and types._int(item.get("project_id")) for item in items
+        ):
+            raise _malformed("GET", "project", "expected a list of projects")
+        return len(items)
+
     def task_items(self, *, name: str | None = None) -> list[types.TaskItem]:
         data = self._get("taskitem", params={"name": name})
         return [types.TaskItem.from_api(item) for item in _items(_unwrap(data, "tasks"))]
