@@ -444,12 +444,11 @@ class TechLinkClient:
     ) -> types.Task:
         wo_id = _id(workorder_id, "workorder_id")
         path = f"workorder/{wo_id}/task"
-        # TechLink documents the quantity under the field name "note"; send both spellings.
+        # TechLink documents the quantity under the field name "note" (and only there).
         fields = {
             "taskitem_id": _id(taskitem_id, "taskitem_id"),
             "description": description,
             "rate": rate,
-            "quantity": quantity,
             "note": quantity,
         }
         data = self._post(path, data=_form(fields))
@@ -641,26 +640,35 @@ class TechLinkClient:
         return response
 
     def _raw(self, path: str) -> types.RawFile:
+        """A file download. What TechLink sends is checked: a web page, an unreadable or wrong-shaped JSON
+        answer, or a TechLink message where the file was expected is an error, never a "file"."""
         retry = self.retry
         while True:
             response = self._send("GET", path, stream=True)
             content_type = (response.headers.get("Content-Type") or "").lower()
-            disposition = (response.headers.get("Content-Disposition") or "").lower()
-            is_file = response.status_code < 300 and (
-                not content_type.startswith("application/json") or "attachment" in disposition
+            attachment = "attachment" in (response.headers.get("Content-Disposition") or "").lower()
+            is_json = content_type.startswith("application/json") or content_type.split(";")[0].endswith(
+                "+json"
             )
-            if is_file:
+            is_html = content_type.startswith(("text/html", "application/xhtml"))
+            if response.status_code < 300 and (attachment or not (is_json or is_html)):
                 return types.RawFile(response, on_error=functools.partial(_download_error, path=path))
-            # A JSON answer instead of a file: read it to report the error it describes.
+            # Not a file: read the answer to say what it is.
             try:
                 response.content  # noqa: B018
             except requests.RequestException as exc:
                 raise _transport_error(exc, "GET", path, answer_started=True) from exc
             finally:
                 response.close()
-            if response.status_code < 300 and not _is_envelope(response):
-                # An uploaded JSON file served without an attachment header: the file itself.
-                return types.RawFile(response)
+            if response.status_code < 300:
+                if is_html:
+                    raise _malformed("GET", path, "a web page came instead of the file")
+                kind = _json_kind(response)
+                if kind == "file":
+                    # An uploaded JSON document served without an attachment header: the file itself.
+                    return types.RawFile(response)
+                if kind != "envelope":
+                    raise _malformed("GET", path, "an unreadable answer came instead of the file")
             try:
                 _envelope_data(response, "GET", path)
             except errors.TechLinkServerError as exc:
@@ -668,7 +676,7 @@ class TechLinkClient:
                 if retry is None:
                     raise
             else:
-                return types.RawFile(response)
+                raise _malformed("GET", path, "a TechLink message came instead of the file")
 
 
 # -- helpers ---------------------------------------------------------------------------------------
@@ -842,6 +850,21 @@ def _transport_error(
     return errors.TechLinkConnectionError(
         f"{message}: {type(cause).__name__}", method=method, path=path, maybe_applied=maybe_applied
     )
+
+
+ENVELOPE_KEYS = frozenset({"code", "message", "data", "time"})
+
+
+def _json_kind(response: requests.Response) -> str:
+    """What a JSON answer to a download is: "envelope" (TechLink's answer shape), "broken" (unreadable JSON,
+    or an envelope missing its parts) or "file" (any other JSON: an uploaded document)."""
+    try:
+        payload = response.json()
+    except ValueError:
+        return "broken"
+    if isinstance(payload, dict) and set(payload) & ENVELOPE_KEYS:
+        return "envelope" if _is_envelope(response) else "broken"
+    return "file"
 
 
 def _is_envelope(response: requests.Response) -> bool:
