@@ -174,6 +174,18 @@ class WorkOrderRecord(_Folded):
         return datetime.fromisoformat(self.scheduled_date)
 
 
+class StatusName(models.Model):
+    """The name TechLink last sent for a work order status code ("Completed" for 90, say): pages name
+    statuses as TechLink does; the client's built-in table is only the fallback for codes not seen yet."""
+
+    code = models.IntegerField(primary_key=True)
+    name = models.CharField(max_length=50)
+    seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Status {self.code} {self.name}"
+
+
 class SyncState(models.Model):
     """One row (pk=1) describing how fresh the read model is."""
 

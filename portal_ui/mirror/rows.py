@@ -18,7 +18,7 @@ from portal_ui.integrations.techlink import types
 from portal_ui.integrations.techlink.fields import INCLUDE_FLAGS
 from portal_ui.integrations.techlink.types import site_zone
 
-from .models import SiteRecord, WorkOrderRecord
+from .models import SiteRecord, StatusName, WorkOrderRecord
 
 
 def _json(obj: object) -> dict:
@@ -160,9 +160,22 @@ def store_workorders(
         moved = _changed_sites(fresh_sites)
         _upsert_sites(list(fresh_sites.values()))
         _upsert_workorders(rows)
+        _remember_status_names(workorders, now=now)
         for site in moved:
             _denormalize_site(site)
     stored_sites.update(fresh_sites)
+
+
+def _remember_status_names(workorders: Sequence[types.WorkOrder], *, now: datetime) -> None:
+    """Keep the name TechLink sent with each status code (the last one wins)."""
+    names = {wo.status_code: wo.status[:50] for wo in workorders if wo.status_code is not None and wo.status}
+    if names:
+        StatusName.objects.bulk_create(
+            [StatusName(code=code, name=name, seen_at=now) for code, name in names.items()],
+            update_conflicts=True,
+            unique_fields=["code"],
+            update_fields=["name", "seen_at"],
+        )
 
 
 _DENORMALIZED = ("name", "city", "state", "stateabbr", "timezone")

@@ -184,3 +184,17 @@ def test_it_puts_a_work_order_with_upstream_zero_dates_in_the_unscheduled_queue(
     summary = home_summary()
     assert created.id in ids(summary.unscheduled)  # the newest is shown on the home page
     assert summary.unscheduled_count == len(unscheduled)
+
+
+def test_it_names_statuses_as_techlink_last_sent_them(db):
+    from portal_ui.integrations.techlink import types
+    from portal_ui.mirror.selectors import workorder_status_names
+    from portal_ui.mirror.services import mirror_workorder_store
+
+    assert workorder_status_names()[90] == "Closed"  # nothing seen yet: the built-in name
+    mirror_workorder_store(
+        workorder=types.WorkOrder(id=777, status="Completed", status_code=90, summary="Done")
+    )
+    assert workorder_status_names()[90] == "Completed"
+    counts = {c.status_code: c.status for c in home_summary().status_counts}
+    assert counts[90] == "Completed" and counts[60] == "Scheduled"

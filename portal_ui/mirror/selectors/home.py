@@ -8,10 +8,8 @@ from datetime import date, datetime, timedelta
 from django.db.models import Count
 from django.utils import timezone
 
-from portal_ui.integrations.techlink import types
-
 from ..models import SyncLease, SyncState, WorkOrderRecord
-from .lists import WorkOrderRow, workorder_rows
+from .lists import WorkOrderRow, workorder_rows, workorder_status_names
 from .queues import dashboard_day, queue_filter
 
 HOME_LIST_SIZE = 10
@@ -92,7 +90,7 @@ def home_summary(*, today: date | None = None) -> HomeSummary:
     counts = dict(
         records.order_by().values_list("status_code").annotate(n=Count("id")).values_list("status_code", "n")
     )
-    names = dict(types.WORKORDER_STATUSES)
+    names = workorder_status_names()
     for code, status in (
         records.filter(status_code__in=[c for c in counts if c not in names])
         .values_list("status_code", "status")

@@ -16,7 +16,7 @@ from django.db.models.expressions import OrderBy
 
 from portal_ui.integrations.techlink import types
 
-from ..models import SITE_FOLDED, WORKORDER_FOLDED, SiteRecord, WorkOrderRecord
+from ..models import SITE_FOLDED, WORKORDER_FOLDED, SiteRecord, StatusName, WorkOrderRecord
 from ..search import wildcard_int_filter, wildcard_q
 from .queues import QUEUES, InvalidFilter, queue_filter
 
@@ -164,8 +164,10 @@ def workorder_list(
 
 
 def workorder_status_names() -> dict[int, str]:
-    """Work order status codes and their names, in code order, for pickers and labels."""
-    return dict(sorted(types.WORKORDER_STATUSES.items()))
+    """Work order status codes and their names, in code order, for pickers and labels: the name TechLink
+    last sent for a code, else the client's built-in name."""
+    stored = dict(StatusName.objects.values_list("code", "name"))
+    return dict(sorted({**types.WORKORDER_STATUSES, **stored}.items()))
 
 
 def workorder_get(*, workorder_id: int) -> WorkOrderRecord | None:
