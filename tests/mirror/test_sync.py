@@ -364,3 +364,13 @@ def test_it_notices_deleted_work_orders_in_the_recent_cycle(private_upstream):
 
     assert not WorkOrderRecord.objects.filter(pk=ghost.id).exists()
     assert report.workorders_deleted == 1
+
+
+def test_it_says_when_a_sync_cannot_be_queued(monkeypatch):
+    from portal_ui.celery_app import app
+
+    monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:9/0")  # discard port: nothing listens
+    monkeypatch.setattr(app.conf, "task_always_eager", False)
+    monkeypatch.setattr(app.conf, "broker_connection_retry", False)
+    monkeypatch.setattr(app, "_pool", None)
+    assert services.mirror_sync_request() is False

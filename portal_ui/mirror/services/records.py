@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 from django.db import transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
 
 from portal_ui.core.upstream import techlink_client
 from portal_ui.integrations.techlink import errors, types
 
 from ..models import ClientUserRecord, ProjectRecord, SiteRecord, SyncState, TaskItemRecord, WorkOrderRecord
 from ..rows import aware, store_sites, store_workorders
+
+logger = logging.getLogger(__name__)
 
 
 def mirror_workorder_store(*, workorder: types.WorkOrder) -> None:
@@ -50,12 +54,19 @@ def mirror_site_refresh(*, site_id: int) -> SiteRecord | None:
     return SiteRecord.objects.get(pk=site.id)
 
 
-def mirror_sync_request(*, full: bool = False) -> None:
-    """Queue a sync now: new records, open work orders and the reference lists, or everything when ``full``."""
+def mirror_sync_request(*, full: bool = False) -> bool:
+    """Queue a sync now: new records, open work orders and the reference lists, or everything when ``full``.
+    False when the queue cannot be reached (the scheduled syncs still run once it is back)."""
     from .. import tasks
 
-    transaction.on_commit((tasks.mirror_sync_full_task if full else tasks.mirror_sync_open_task).delay)
-    transaction.on_commit(tasks.mirror_sync_reference_task.delay)
+    cycle = tasks.mirror_sync_full_task if full else tasks.mirror_sync_open_task
+    try:
+        cycle.delay()
+        tasks.mirror_sync_reference_task.delay()
+    except (BrokerError, OSError):
+        logger.warning("Could not queue a sync", exc_info=True)
+        return False
+    return True
 
 
 def _upsert_reference(model, rows: list, fields: list[str], *, complete: bool) -> int:
