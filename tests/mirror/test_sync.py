@@ -367,10 +367,12 @@ def test_it_notices_deleted_work_orders_in_the_recent_cycle(private_upstream):
 
 
 def test_it_says_when_a_sync_cannot_be_queued(monkeypatch):
-    from portal_ui.celery_app import app
+    from kombu.exceptions import OperationalError
 
-    monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:9/0")  # discard port: nothing listens
-    monkeypatch.setattr(app.conf, "task_always_eager", False)
-    monkeypatch.setattr(app.conf, "broker_connection_retry", False)
-    monkeypatch.setattr(app, "_pool", None)
+    from portal_ui.mirror import tasks
+
+    def refused(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.mirror_sync_open_task, "delay", refused)
     assert services.mirror_sync_request() is False
