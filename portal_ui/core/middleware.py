@@ -70,8 +70,9 @@ class RequestGuardMiddleware:
     """Refuse what no view should see, before anything reads the body:
 
     * a body larger than ``REQUEST_MAX_BYTES`` (from ``Content-Length``): 413;
-    * a file upload (multipart) from a visitor without a session or without a CSRF cookie, except a
-      customer's upload through a portal link: 403, so nothing of it is written to disk;
+    * a file upload (multipart) large enough to be written to a temporary file, from a visitor without a
+      session or without a CSRF cookie, except a customer's upload through a portal link: 403, so nothing
+      of it reaches the disk (smaller bodies are read in memory and meet the CSRF check as usual);
     * a NUL character in the query string: 400 (no field of this site takes one; the API answers such
       filters itself, field by field).
     """
@@ -84,16 +85,19 @@ class RequestGuardMiddleware:
         if length.isdigit() and int(length) > settings.REQUEST_MAX_BYTES:
             limit = settings.REQUEST_MAX_BYTES // (1024 * 1024)
             return _refusal(request, 413, f"The request is too large: at most {limit} MB can be sent.")
-        if (
-            request.method == "POST"
-            and request.content_type == "multipart/form-data"
-            and not self._may_upload(request)
-        ):
+        if self._would_spool(request, length) and not self._may_upload(request):
             return _refusal(request, 403, "Log in to send files.")
         query = request.META.get("QUERY_STRING", "")
         if not request.path_info.startswith(API_PREFIX) and b"\x00" in unquote_to_bytes(query):
             return _refusal(request, 400, "The address contains a NUL character; remove it and try again.")
         return self.get_response(request)
+
+    @staticmethod
+    def _would_spool(request, length: str) -> bool:
+        """A multipart body large enough that reading it would write it to a temporary file."""
+        if request.method != "POST" or request.content_type != "multipart/form-data":
+            return False
+        return not length.isdigit() or int(length) > settings.FILE_UPLOAD_MAX_MEMORY_SIZE
 
     @staticmethod
     def _may_upload(request) -> bool:

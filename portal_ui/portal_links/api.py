@@ -197,16 +197,25 @@ def _one(link: PortalLink, *, url: str | None = None) -> dict[str, Any]:
 
 
 TAG = ["Workorder portal links"]
+OPERATION = {"by_alias": True, "tags": TAG}
+# An operation on one link that answers with the link.
+ONE_LINK = {"response": {200: schemas.LinkEnvelope, **ERRORS}, **OPERATION}
+UPDATE_DESCRIPTION = (
+    "Partial update: only the fields sent change (null leaves a field as it is, except "
+    "`expiry_date`, where null removes the expiry). An `access_restrictions` object without `passcode` keeps "
+    "the stored passcode. Only secure links have a passcode: changing `link_type` away from `secure` "
+    "removes it, so making the link secure again needs a new one. Changing the type, the passcode or the "
+    "allowed e-mail addresses or domains ends every customer session opened before."
+)
 
 
 @api.get(
     "/workorder-portal-links",
     response={200: schemas.LinkListEnvelope, **ERRORS},
-    by_alias=True,
-    tags=TAG,
     summary="Get all workorder portal links",
     description="Retrieve a list of all workorder portal links with optional filtering and pagination. "
     "`sort` takes a field name, with `-` for descending.",
+    **OPERATION,
 )
 def list_links(
     request,
@@ -243,8 +252,7 @@ def list_links(
 @api.post(
     "/workorder-portal-links",
     response={201: schemas.LinkEnvelope, **BODY_ERRORS, 503: schemas.ErrorEnvelope},
-    by_alias=True,
-    tags=TAG,
+    **OPERATION,
     summary="Create a new workorder portal link",
     description="The answer's `url` is the customer URL; it is shown only here and by regenerate. "
     "The work order must exist in TechLink (400 with `fields.workorder` when it does not). When TechLink "
@@ -272,13 +280,7 @@ def _compact(branding: dict[str, Any] | None) -> dict[str, Any]:
     return {k: v for k, v in (branding or {}).items() if v not in (None, "")}
 
 
-@api.get(
-    "/workorder-portal-links/{id}",
-    response={200: schemas.LinkEnvelope, **ERRORS},
-    by_alias=True,
-    tags=TAG,
-    summary="Get workorder portal link by ID",
-)
+@api.get("/workorder-portal-links/{id}", summary="Get workorder portal link by ID", **ONE_LINK)
 def get_link(request, id: str):
     return _one(_get_link(request, id))
 
@@ -286,14 +288,9 @@ def get_link(request, id: str):
 @api.put(
     "/workorder-portal-links/{id}",
     response={200: schemas.LinkEnvelope, **BODY_ERRORS},
-    by_alias=True,
-    tags=TAG,
     summary="Update workorder portal link",
-    description="Partial update: only the fields sent change (null leaves a field as it is, except "
-    "`expiry_date`, where null removes the expiry). An `access_restrictions` object without `passcode` keeps "
-    "the stored passcode. Only secure links have a passcode: changing `link_type` away from `secure` "
-    "removes it, so making the link secure again needs a new one. Changing the type, the passcode or the "
-    "allowed e-mail addresses or domains ends every customer session opened before.",
+    description=UPDATE_DESCRIPTION,
+    **OPERATION,
 )
 def update_link(request, id: str, payload: schemas.LinkUpdateIn):
     link = _get_link(request, id)
@@ -321,35 +318,21 @@ def delete_link(request, id: str):
 
 @api.post(
     "/workorder-portal-links/{id}/regenerate",
-    response={200: schemas.LinkEnvelope, **ERRORS},
-    by_alias=True,
-    tags=TAG,
     summary="Regenerate portal link",
     description="New URL and access token; the old URL and every session opened with it stop working.",
+    **ONE_LINK,
 )
 def regenerate_link(request, id: str):
     issued = services.portal_link_regenerate(link=_get_link(request, id))
     return _one(issued.link, url=issued.url)
 
 
-@api.post(
-    "/workorder-portal-links/{id}/activate",
-    response={200: schemas.LinkEnvelope, **ERRORS},
-    by_alias=True,
-    tags=TAG,
-    summary="Activate portal link",
-)
+@api.post("/workorder-portal-links/{id}/activate", summary="Activate portal link", **ONE_LINK)
 def activate_link(request, id: str):
     return _one(services.portal_link_activate(link=_get_link(request, id)))
 
 
-@api.post(
-    "/workorder-portal-links/{id}/deactivate",
-    response={200: schemas.LinkEnvelope, **ERRORS},
-    by_alias=True,
-    tags=TAG,
-    summary="Deactivate portal link",
-)
+@api.post("/workorder-portal-links/{id}/deactivate", summary="Deactivate portal link", **ONE_LINK)
 def deactivate_link(request, id: str):
     return _one(services.portal_link_deactivate(link=_get_link(request, id)))
 

@@ -1,16 +1,21 @@
-"""Reads of portal links, the access log, and the work order data a customer page shows."""
+"""Reads of portal links, their permissions and the access log, and what a link's customer page shows.
 
-import logging
+The customer page's reads reach TechLink only through ``core.upstream``: its errors arrive as
+``UpstreamNotFound`` and ``UpstreamUnavailable`` (or ``UpstreamRefused``).
+"""
+
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Exists, F, OuterRef, QuerySet
 from django.db.models.functions import Length
 
+from portal_ui.core.downloads import StreamedFile
+from portal_ui.core.upstream import UpstreamNotFound, techlink_client, translated
+from portal_ui.integrations.techlink.types import WORKORDER_STATUSES
 from portal_ui.portal_links.models import AccessLog, ApiKey, LinkNamespace, PortalLink
+from portal_ui.portal_links.schemas import Permissions
 from portal_ui.portal_links.tokens import hash_token
-
-logger = logging.getLogger(__name__)
 
 # Sort keys the list accepts (`-` prefix for descending), mapped to model fields.
 SORTABLE_FIELDS = {
@@ -97,7 +102,24 @@ def access_log_for(*, link_id: str, limit: int = 100) -> list[AccessLog]:
     return list(AccessLog.objects.filter(link_ref=link_id)[:limit])
 
 
+def link_permissions(link: PortalLink) -> dict[str, bool]:
+    """Every permission of the link: the stored ones over the API's defaults."""
+    return {**Permissions().model_dump(), **(link.permissions or {})}
+
+
 # --- what the customer page shows ------------------------------------------------------------------
+
+# The permissions a file of each kind needs, and the client method that opens it.
+FILE_PERMISSIONS = {
+    "photo": ("view_photos",),
+    "document": ("view_client_documents", "download_documents"),
+    "closeout": ("view_closeout_documents", "download_documents"),
+}
+FILE_READERS = {
+    "photo": "workorder_photo_raw",
+    "document": "workorder_document_raw",
+    "closeout": "workorder_closeout_document_raw",
+}
 
 
 @dataclass
@@ -118,35 +140,44 @@ class CustomerWorkOrder:
     closeout_documents: list[Any] = field(default_factory=list)
     questions: list[Any] = field(default_factory=list)
 
+    @classmethod
+    def missing(cls, link: PortalLink) -> "CustomerWorkOrder":
+        """What the page shows when TechLink does not know the work order."""
+        return cls(found=False, workorder_id=link.workorder)
 
-def _techlink_client():
-    from portal_ui.core.upstream import techlink_client
+    @classmethod
+    def unavailable(cls, link: PortalLink) -> "CustomerWorkOrder":
+        """What the page shows when TechLink cannot be asked."""
+        return cls(available=False, workorder_id=link.workorder)
 
-    return techlink_client()
+
+def _workorder_id(link: PortalLink) -> int:
+    try:
+        return int(link.workorder)
+    except ValueError:
+        raise UpstreamNotFound(f"There is no work order {link.workorder!r}.") from None
 
 
-def _status_label(workorder) -> str:
+def _status_label(workorder: Any) -> str:
     for attr in ("status", "status_name", "status_text"):
         value = getattr(workorder, attr, None)
         if isinstance(value, str) and value:
             return value
     code = getattr(workorder, "status_code", None)
     try:
-        from portal_ui.integrations.techlink.types import WORKORDER_STATUSES
-
         return WORKORDER_STATUSES.get(int(code), str(code or ""))
-    except (ImportError, TypeError, ValueError):
+    except (TypeError, ValueError):
         return str(code or "")
 
 
 def customer_workorder(*, link: PortalLink) -> CustomerWorkOrder:
-    """Fetch the work order of a link from upstream with only the parts its permissions grant."""
-    from portal_ui.integrations.techlink import errors
+    """The work order of a link from TechLink, with only the parts its permissions grant.
 
+    Raises UpstreamNotFound when TechLink does not know it, UpstreamUnavailable when TechLink cannot say."""
     perms = link_permissions(link)
-    try:
-        workorder = _techlink_client().workorder_get(
-            int(link.workorder),
+    with translated():
+        workorder = techlink_client().workorder_get(
+            _workorder_id(link),
             include_site=True,
             include_notes=perms["view_notes"],
             include_photos=perms["view_photos"],
@@ -154,11 +185,6 @@ def customer_workorder(*, link: PortalLink) -> CustomerWorkOrder:
             include_closeout_documents=perms["view_closeout_documents"],
             include_questions=perms["view_closeout_answers"],
         )
-    except (errors.TechLinkNotFound, ValueError):
-        return CustomerWorkOrder(found=False, workorder_id=link.workorder)
-    except errors.TechLinkError:
-        logger.warning("work order %s unavailable for portal link %s", link.workorder, link.id, exc_info=True)
-        return CustomerWorkOrder(available=False, workorder_id=link.workorder)
     site = getattr(workorder, "site", None)
     address = getattr(site, "address", None)
     data = CustomerWorkOrder(
@@ -189,22 +215,18 @@ def customer_workorder(*, link: PortalLink) -> CustomerWorkOrder:
     return data
 
 
-def link_permissions(link: PortalLink) -> dict[str, bool]:
-    from portal_ui.portal_links.schemas import Permissions
+def customer_file_allowed(*, link: PortalLink, kind: str) -> bool:
+    """Whether the link's permissions let its customer open files of this kind."""
+    permissions = link_permissions(link)
+    return kind in FILE_PERMISSIONS and all(permissions[name] for name in FILE_PERMISSIONS[kind])
 
-    return {**Permissions().model_dump(), **(link.permissions or {})}
 
-
-def customer_file(*, link: PortalLink, kind: str, file_id: int):
-    """Open a photo or document of the link's work order as a streamed types.RawFile.
-
-    kind: "photo", "document" (client documents) or "closeout"."""
-    client = _techlink_client()
-    workorder_id = int(link.workorder)
-    if kind == "photo":
-        return client.workorder_photo_raw(workorder_id, file_id)
-    if kind == "document":
-        return client.workorder_document_raw(workorder_id, file_id)
-    if kind == "closeout":
-        return client.workorder_closeout_document_raw(workorder_id, file_id)
-    raise ValueError(kind)
+def customer_file(*, link: PortalLink, kind: str, file_id: int) -> StreamedFile:
+    """Open a photo ("photo"), client document ("document") or close-out document ("closeout") of the link's
+    work order, streamed. Raises UpstreamNotFound for an unknown kind or file, UpstreamUnavailable when
+    TechLink cannot say."""
+    if kind not in FILE_READERS:
+        raise UpstreamNotFound(f"There is no file kind {kind!r}.")
+    workorder_id = _workorder_id(link)
+    with translated():
+        return getattr(techlink_client(), FILE_READERS[kind])(workorder_id, file_id)

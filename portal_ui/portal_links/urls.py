@@ -1,6 +1,7 @@
 from django.urls import path, re_path
 
-from portal_ui.portal_links import api, customer, views
+from portal_ui.portal_links import api, views
+from portal_ui.portal_links.customer import views as customer
 
 urlpatterns = [
     # Portal Link REST API (JSON only, including unknown paths under /api/v1/).

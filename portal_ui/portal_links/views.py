@@ -1,16 +1,19 @@
 """Staff screens: portal links (list, create, edit, lifecycle, access log, preview) and API keys."""
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal_ui.accounts.permissions import admin_required, dispatcher_required, viewer_required
-from portal_ui.portal_links import customer, selectors, services
+from portal_ui.core.htmx import partial_or_page, vary_on_htmx
+from portal_ui.portal_links import selectors, services
+from portal_ui.portal_links.customer import views as customer_views
 from portal_ui.portal_links.forms import PERMISSION_LABELS, ApiKeyForm, LinkFilterForm, PortalLinkForm
 from portal_ui.portal_links.models import ApiKey, LinkType, PortalLink
 
@@ -42,6 +45,7 @@ def _take_reveal(request, kind: str, pk) -> str | None:
 
 @viewer_required
 @require_GET
+@vary_on_htmx
 def portal_links(request):
     form = LinkFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -56,8 +60,7 @@ def portal_links(request):
     query = QueryDict(mutable=True)
     query.update({k: v for k, v in request.GET.items() if k != "page"})
     context = {"form": form, "page": page, "query": query.urlencode()}
-    template = "portal_links/list.html#results" if request.htmx else "portal_links/list.html"
-    return render(request, template, context)
+    return partial_or_page(request, "portal_links/list.html", "results", context)
 
 
 @dispatcher_required
@@ -136,20 +139,23 @@ def portal_link_edit(request, pk: str):
     )
 
 
+def _lifecycle(request, pk: str, service: Callable[..., PortalLink], message: str) -> HttpResponse:
+    service(link=_link_or_404(pk))
+    messages.success(request, message)
+    return redirect("portal_link_detail", pk=pk)
+
+
 @dispatcher_required
 @require_POST
 def portal_link_activate(request, pk: str):
-    services.portal_link_activate(link=_link_or_404(pk))
-    messages.success(request, "Portal link activated.")
-    return redirect("portal_link_detail", pk=pk)
+    return _lifecycle(request, pk, services.portal_link_activate, "Portal link activated.")
 
 
 @dispatcher_required
 @require_POST
 def portal_link_deactivate(request, pk: str):
-    services.portal_link_deactivate(link=_link_or_404(pk))
-    messages.success(request, "Portal link deactivated: its URL no longer opens.")
-    return redirect("portal_link_detail", pk=pk)
+    message = "Portal link deactivated: its URL no longer opens."
+    return _lifecycle(request, pk, services.portal_link_deactivate, message)
 
 
 @dispatcher_required
@@ -188,21 +194,21 @@ def _preview_headers(response):
 def portal_link_preview(request, pk: str):
     """The customer page of the link as it is now, without the gate and without counting a view."""
     link = _link_or_404(pk)
-    context = customer.page_context(request, link, "", preview=True)
-    return _preview_headers(customer.render_page(request, link, context))
+    context = customer_views.page_context(request, link, "", preview=True)
+    return _preview_headers(customer_views.render_page(request, link, context))
 
 
 @viewer_required
 @require_GET
 def portal_link_preview_file(request, pk: str, kind: str, file_id: int):
     link = _link_or_404(pk)
-    return _preview_headers(customer.stream_file(request, link, kind, file_id, log=False))
+    return _preview_headers(customer_views.file_response(request, link, kind, file_id, log=False))
 
 
 @viewer_required
 @require_GET
 def portal_link_preview_brand(request, pk: str):
-    return customer.brand_stylesheet(_link_or_404(pk))
+    return customer_views.brand_stylesheet(_link_or_404(pk))
 
 
 # --- API keys -------------------------------------------------------------------------------------------

@@ -19,6 +19,17 @@ def _fresh_cache():
 
 
 @pytest.fixture
+def after_commit(django_capture_on_commit_callbacks, monkeypatch):
+    """``with after_commit():`` runs what the requests inside queued for after their commit (Celery is eager
+    in tests), the staff notification mails among it; the upstream writes they record stay queued, so no
+    test sends anything to a TechLink."""
+    from portal_ui.jobs.tasks import run_upstream_write
+
+    monkeypatch.setattr(run_upstream_write, "apply_async", lambda *args, **kwargs: None)
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
 def api_key(db):
     return services.api_key_create(name="Acme integration", namespaces=["acme"])
 
@@ -180,5 +191,5 @@ class FakeUpstream:
 @pytest.fixture
 def fake_upstream(monkeypatch):
     fake = FakeUpstream()
-    monkeypatch.setattr("portal_ui.portal_links.selectors._techlink_client", lambda: fake)
+    monkeypatch.setattr("portal_ui.portal_links.selectors.techlink_client", lambda: fake)
     return fake

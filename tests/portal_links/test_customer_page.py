@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from portal_ui.jobs.models import UpstreamWrite
-from portal_ui.portal_links import services
+from portal_ui.portal_links import services, tasks
 from portal_ui.portal_links.models import AccessLog, EmailCode, PortalLink
 from portal_ui.portal_links.tokens import hash_token
 
@@ -486,13 +486,14 @@ def test_it_refuses_files_before_the_gate_is_passed(client, fake_upstream):
 # --- comments and uploads -----------------------------------------------------------------------------------
 
 
-def test_it_sends_a_customer_comment_upstream_and_notifies(client, fake_upstream):
+def test_it_sends_a_customer_comment_upstream_and_notifies(client, fake_upstream, after_commit):
     issued = make_link(
         permissions={"add_comment": True},
         notification_settings={"on_customer_comment": ["dispatch@acme.test"]},
     )
     client.get(path_of(issued))
-    response = client.post(f"{path_of(issued)}comment/", {"note": "Please call before arriving"})
+    with after_commit():
+        response = client.post(f"{path_of(issued)}comment/", {"note": "Please call before arriving"})
     assert response.status_code == 302
     write = UpstreamWrite.objects.get()
     assert write.payload == {
@@ -554,7 +555,7 @@ def test_it_keeps_an_empty_comment_off_upstream(client, fake_upstream):
     assert UpstreamWrite.objects.count() == 0
 
 
-def test_it_sends_a_customer_upload_upstream(client, fake_upstream, settings, tmp_path):
+def test_it_sends_a_customer_upload_upstream(client, fake_upstream, settings, tmp_path, after_commit):
     settings.MEDIA_ROOT = str(tmp_path)
     issued = make_link(
         permissions={"upload_document": True},
@@ -562,7 +563,10 @@ def test_it_sends_a_customer_upload_upstream(client, fake_upstream, settings, tm
     )
     client.get(path_of(issued))
     upload = SimpleUploadedFile("meter.jpg", b"jpeg-bytes", content_type="image/jpeg")
-    response = client.post(f"{path_of(issued)}upload/", {"upload": upload, "description": "Meter reading"})
+    with after_commit():
+        response = client.post(
+            f"{path_of(issued)}upload/", {"upload": upload, "description": "Meter reading"}
+        )
     assert response.status_code == 302
     write = UpstreamWrite.objects.get()
     assert write.filename == "meter.jpg"
@@ -588,20 +592,60 @@ def test_it_refuses_a_too_large_upload(client, fake_upstream, settings):
     upload = SimpleUploadedFile("big.bin", b"x" * 11)
     response = client.post(f"{path_of(issued)}upload/", {"upload": upload})
     assert response.status_code == 400
+    assert "files can be at most 10" in response.content.decode()
+    assert UpstreamWrite.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "files,message",
+    [
+        ({}, "Choose a file to upload."),
+        ({"upload": SimpleUploadedFile("empty.txt", b"")}, "is empty."),
+    ],
+)
+def test_it_refuses_a_missing_or_empty_upload(client, fake_upstream, files, message):
+    issued = make_link(permissions={"upload_document": True})
+    client.get(path_of(issued))
+    response = client.post(f"{path_of(issued)}upload/", {"description": "Meter", **files})
+    assert response.status_code == 400
+    assert message in response.content.decode()
     assert UpstreamWrite.objects.count() == 0
 
 
 # --- notifications, headers, rate limit ----------------------------------------------------------------------
 
 
-def test_it_notifies_on_first_and_each_view(client, fake_upstream):
+def test_it_notifies_on_first_and_each_view(client, fake_upstream, after_commit):
     issued = make_link(
         notification_settings={"on_first_view": ["first@acme.test"], "on_each_view": ["each@acme.test"]}
     )
-    client.get(path_of(issued))
-    client.get(path_of(issued))
+    with after_commit():
+        client.get(path_of(issued))
+        client.get(path_of(issued))
     recipients = [m.to for m in mail.outbox]
     assert recipients == [["first@acme.test"], ["each@acme.test"], ["each@acme.test"]]
+
+
+def test_it_queues_the_notification_instead_of_mailing_in_the_request(
+    client, fake_upstream, django_capture_on_commit_callbacks, monkeypatch
+):
+    from unittest.mock import Mock
+
+    queued = Mock()
+    monkeypatch.setattr(tasks.notify, "delay", queued)
+    issued = make_link(notification_settings={"on_first_view": ["first@acme.test", "first@acme.test"]})
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert client.get(path_of(issued)).status_code == 200
+    assert not queued.called  # queued only once the view is committed
+    for callback in callbacks:
+        callback()
+    assert mail.outbox == []
+    queued.assert_called_once()
+    kwargs = queued.call_args.kwargs
+    assert kwargs["recipients"] == ["first@acme.test"]
+    assert kwargs["subject"] == "Portal link opened: work order 1001"
+    assert f"portal link {issued.link.pk} (work order 1001) was opened for the first time" in kwargs["body"]
+    assert "from 127.0.0.1" in kwargs["body"]
 
 
 @pytest.mark.parametrize("kind", ["page", "gone", "gate"])
@@ -621,6 +665,21 @@ def test_it_sends_the_privacy_headers(client, fake_upstream, kind):
     assert "frame-ancestors 'none'" in csp
     assert "script-src 'none'" in csp
     assert "unsafe-inline" not in csp
+
+
+@pytest.mark.parametrize("kind", ["redirect", "forged", "method"])
+def test_it_sends_the_customer_policy_with_every_other_answer(fake_upstream, kind):
+    browser = Client(enforce_csrf_checks=kind == "forged")
+    issued = make_link(link_type="secure", access_restrictions={"passcode": "blue-door-42"})
+    if kind == "method":
+        response = browser.head(path_of(issued))
+        assert response.status_code == 405
+    else:
+        response = browser.post(path_of(issued), {"action": "passcode", "passcode": "blue-door-42"})
+        assert response.status_code == (302 if kind == "redirect" else 403)
+    assert response["Cache-Control"] == "no-store"
+    assert response["Referrer-Policy"] == "no-referrer"
+    assert "script-src 'none'" in response["Content-Security-Policy"]
 
 
 # The rate limit counts in clock windows; a stopped clock keeps each test inside one window.

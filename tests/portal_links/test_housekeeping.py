@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from portal_ui.portal_links import services
+from portal_ui.portal_links.customer import services as customer_services
 from portal_ui.portal_links.models import AccessLog, EmailCode
 
 from .conftest import make_link
@@ -26,7 +26,7 @@ def test_it_drops_stale_codes_and_old_access_log_rows(settings):
         link_ref=link.pk, at=now - timedelta(days=29), outcome="ok", what="page"
     )
 
-    assert services.portal_link_housekeeping() == (1, 1)
+    assert customer_services.portal_link_housekeeping() == (1, 1)
 
     assert list(EmailCode.objects.values_list("pk", flat=True)) == [fresh.pk]
     assert list(AccessLog.objects.values_list("pk", flat=True)) == [recent.pk]

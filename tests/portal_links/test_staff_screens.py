@@ -40,6 +40,16 @@ def test_it_answers_htmx_with_the_results_only(viewer_client):
     html = response.content.decode()
     assert ">1001<" in html
     assert "<html" not in html and "<form" not in html
+    assert "HX-Request" in response["Vary"]
+    page = viewer_client.get(reverse("portal_links"))
+    assert "HX-Request" in page["Vary"] and "<form" in page.content.decode()
+
+
+def test_it_answers_an_htmx_history_restore_with_the_whole_page(viewer_client):
+    make_link(workorder="1001")
+    headers = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    html = viewer_client.get(reverse("portal_links"), headers=headers).content.decode()
+    assert ">1001<" in html and "<form" in html
 
 
 def test_it_needs_a_login(client):

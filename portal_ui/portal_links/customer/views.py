@@ -1,0 +1,341 @@
+"""The customer page `/p/<token>/`: the gate, the work order as the link's permissions allow, its files, and
+the customer's comments and uploads.
+
+Unknown, expired, deactivated, deleted and used-up links all get the same plain "not available" page. Every
+answer carries the headers of ``security.customer_view``, and every view, gate attempt and download is
+written to the access log.
+"""
+
+import logging
+import re
+from collections.abc import Callable
+from functools import partial
+from ipaddress import ip_address, ip_network
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from portal_ui.core.downloads import StreamedFile, stream_download
+from portal_ui.core.uploads import upload_limit
+from portal_ui.core.upstream import UpstreamError, UpstreamNotFound
+from portal_ui.portal_links import selectors
+from portal_ui.portal_links.customer import gates, grants
+from portal_ui.portal_links.customer import services as customer_services
+from portal_ui.portal_links.customer.security import (
+    CUSTOMER_CSP,
+    FILE_CSP,
+    client_ip,
+    customer_headers,
+    customer_render,
+    customer_view,
+    with_csp,
+)
+from portal_ui.portal_links.models import AccessOutcome, LinkStatus, LinkType, PortalLink
+from portal_ui.portal_links.services import PortalLinkInvalid
+
+logger = logging.getLogger(__name__)
+
+HEX_COLOR = re.compile(r"#([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})")
+EMAIL_MAX_LENGTH = 254
+OUTCOME_FOR_STATUS = {
+    LinkStatus.INACTIVE: AccessOutcome.INACTIVE,
+    LinkStatus.EXPIRED: AccessOutcome.EXPIRED,
+    LinkStatus.EXHAUSTED: AccessOutcome.EXHAUSTED,
+}
+
+
+def _log(request: HttpRequest, link: PortalLink | None, outcome: str, what: str) -> None:
+    customer_services.access_log_record(
+        link_ref=link.pk if link else "", ip=client_ip(request), outcome=outcome, what=what
+    )
+
+
+def gone(request: HttpRequest, *, link: PortalLink | None, outcome: str, what: str) -> HttpResponse:
+    """The one answer for every link that cannot be opened: reveals nothing about the link."""
+    _log(request, link, outcome, what)
+    return customer_render(request, "gone", status=404)
+
+
+def _ip_allowed(link: PortalLink, ip: str | None) -> bool:
+    ranges = (link.access_restrictions or {}).get("ip_ranges") or []
+    if not ranges:
+        return True
+    try:
+        address = ip_address(ip or "")
+    except ValueError:
+        return False
+    return any(address in ip_network(cidr, strict=False) for cidr in ranges)
+
+
+def _usable(
+    request: HttpRequest, token: str, *, what: str, allow_exhausted: bool = False
+) -> tuple[PortalLink | None, HttpResponse | None]:
+    """(link, None) when the link may be used now, else (None, the "gone" answer)."""
+    link = selectors.portal_link_by_token(token=token)
+    if link is None:
+        return None, gone(request, link=None, outcome=AccessOutcome.NOT_FOUND, what=what)
+    status = link.status
+    if status != LinkStatus.ACTIVE and not (allow_exhausted and status == LinkStatus.EXHAUSTED):
+        return None, gone(request, link=link, outcome=OUTCOME_FOR_STATUS[status], what=what)
+    if not _ip_allowed(link, client_ip(request)):
+        return None, gone(request, link=link, outcome=AccessOutcome.DENIED, what=what)
+    return link, None
+
+
+def _customer_redirect(token: str, *, sent: str = "") -> HttpResponse:
+    url = reverse("portal_customer", kwargs={"token": token}) + (f"?sent={sent}" if sent else "")
+    return with_csp(CUSTOMER_CSP, redirect, url)
+
+
+# --- the page -------------------------------------------------------------------------------------------
+
+
+def _workorder(link: PortalLink) -> selectors.CustomerWorkOrder:
+    """The work order as the page shows it: missing when TechLink does not know it, unavailable when
+    TechLink cannot answer."""
+    try:
+        return selectors.customer_workorder(link=link)
+    except UpstreamNotFound:
+        return selectors.CustomerWorkOrder.missing(link)
+    except UpstreamError:
+        logger.warning("work order %s unavailable for portal link %s", link.workorder, link.pk, exc_info=True)
+        return selectors.CustomerWorkOrder.unavailable(link)
+
+
+def page_context(
+    request: HttpRequest, link: PortalLink, token: str, *, preview: bool = False
+) -> dict[str, Any]:
+    """What the page shows; `preview` (staff) links files and the stylesheet through the preview URLs."""
+    if preview:
+        base = reverse("portal_link_preview", kwargs={"pk": link.pk})
+    else:
+        base = reverse("portal_customer", kwargs={"token": token})
+    return {
+        "link": link,
+        "token": token,
+        "preview": preview,
+        "permissions": selectors.link_permissions(link),
+        "branding": link.custom_branding or {},
+        "workorder": _workorder(link),
+        "file_base": f"{base}files/",
+        "brand_css_url": f"{base}brand.css",
+        "flash": request.GET.get("sent", ""),
+        "upload_limit_mb": upload_limit() // (1024 * 1024),
+    }
+
+
+def render_page(
+    request: HttpRequest, link: PortalLink, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    return customer_render(request, "page", context, status=status, link=link)
+
+
+def _gate_page(
+    request: HttpRequest, link: PortalLink, token: str, *, status: int = 200, **context: Any
+) -> HttpResponse:
+    template = "secure_gate" if link.link_type == LinkType.SECURE else "private_gate"
+    context = {"link": link, "token": token, "branding": link.custom_branding or {}, **context}
+    return customer_render(request, template, context, status=status, link=link)
+
+
+@customer_view(methods=("GET", "POST"))
+def page(request: HttpRequest, token: str) -> HttpResponse:
+    link, refused = _usable(request, token, what="page")
+    if refused:
+        return refused
+    if request.method == "POST":
+        return _gate_post(request, link, token)
+    if not grants.passed_gate(request, link):
+        return _gate_page(request, link, token)
+    context = page_context(request, link, token)
+    if not context["workorder"].available:
+        # Nothing shown: not counted as a view.
+        _log(request, link, AccessOutcome.UNAVAILABLE, "page")
+        return render_page(request, link, context, status=503)
+    if not customer_services.portal_link_view_count(link=link, ip=client_ip(request)):
+        return gone(request, link=link, outcome=AccessOutcome.EXHAUSTED, what="page")
+    grants.store_grant(request, link, passed=True, viewed=True)
+    _log(request, link, AccessOutcome.OK, "page")
+    return render_page(request, link, context)
+
+
+# --- the gate -------------------------------------------------------------------------------------------
+
+
+def _opened(request: HttpRequest, link: PortalLink, token: str, **values: Any) -> HttpResponse:
+    """The gate was passed: a fresh session key (no fixation) and the grant, then the page."""
+    request.session.cycle_key()
+    grants.store_grant(request, link, passed=True, **values)
+    return _customer_redirect(token)
+
+
+def _passcode_post(request: HttpRequest, link: PortalLink, token: str) -> HttpResponse:
+    outcome = gates.portal_link_passcode_attempt(
+        link=link, passcode=request.POST.get("passcode", ""), ip=client_ip(request)
+    )
+    if outcome == gates.PasscodeOutcome.OK:
+        return _opened(request, link, token)
+    if outcome == gates.PasscodeOutcome.LOCKED:
+        error = "Too many wrong passcodes. Try again in 15 minutes."
+        return _gate_page(request, link, token, status=429, error=error)
+    return _gate_page(request, link, token, status=403, error="That passcode is not right.")
+
+
+def _send_code_post(request: HttpRequest, link: PortalLink, token: str) -> HttpResponse:
+    email = request.POST.get("email", "").strip()[:EMAIL_MAX_LENGTH]
+    if "@" not in email or "\x00" in email:
+        return _gate_page(request, link, token, status=400, error="Enter your e-mail address.", email=email)
+    outcome = gates.portal_link_email_code_send(link=link, email=email, ip=client_ip(request))
+    if outcome == gates.CodeRequestOutcome.LIMITED:
+        error = "Too many codes were asked for. Try again in 15 minutes."
+        return _gate_page(request, link, token, status=429, email=email, error=error)
+    return _gate_page(request, link, token, email=email, code_sent=True)
+
+
+def _verify_post(request: HttpRequest, link: PortalLink, token: str) -> HttpResponse:
+    email = request.POST.get("email", "").strip()[:EMAIL_MAX_LENGTH].replace("\x00", "")
+    outcome = gates.portal_link_email_code_verify(
+        link=link, email=email, code=request.POST.get("code", "")[:20], ip=client_ip(request)
+    )
+    if outcome == gates.CodeCheckOutcome.OK:
+        return _opened(request, link, token, email=email.lower())
+    if outcome == gates.CodeCheckOutcome.WRONG:
+        error = "That code is not right."
+        return _gate_page(request, link, token, status=403, email=email, code_sent=True, error=error)
+    error = "That code has expired or was used up. Ask for a new one."
+    return _gate_page(request, link, token, status=403, email=email, error=error)
+
+
+GATE_ACTIONS: dict[tuple[str, str], Callable[[HttpRequest, PortalLink, str], HttpResponse]] = {
+    (LinkType.SECURE, "passcode"): _passcode_post,
+    (LinkType.PRIVATE, "send_code"): _send_code_post,
+    (LinkType.PRIVATE, "verify"): _verify_post,
+}
+
+
+def _gate_post(request: HttpRequest, link: PortalLink, token: str) -> HttpResponse:
+    action = GATE_ACTIONS.get((link.link_type, request.POST.get("action", "")))
+    if action is not None:
+        return action(request, link, token)
+    if grants.passed_gate(request, link):
+        return _customer_redirect(token)
+    return _gate_page(request, link, token, status=400, error="Please use the form below.")
+
+
+# --- the stylesheet and files ---------------------------------------------------------------------------
+
+
+def brand_stylesheet(link: PortalLink) -> HttpResponse:
+    """The link's colours as CSS custom properties (validated #rgb/#rrggbb values only)."""
+    branding = link.custom_branding or {}
+    lines = []
+    for name in ("primary_color", "secondary_color"):
+        value = branding.get(name)
+        if isinstance(value, str) and HEX_COLOR.fullmatch(value):
+            lines.append(f"  --brand-{name.removesuffix('_color')}: {value};")
+    css = ":root {\n" + "\n".join(lines) + "\n}\n"
+    return HttpResponse(css, content_type="text/css; charset=utf-8")
+
+
+@customer_view(methods=("GET",), group="assets")
+def brand_css(request: HttpRequest, token: str) -> HttpResponse:
+    link = selectors.portal_link_by_token(token=token)
+    if link is None or link.status not in (LinkStatus.ACTIVE, LinkStatus.EXHAUSTED):
+        return customer_render(request, "gone", status=404)
+    return with_csp(CUSTOMER_CSP, brand_stylesheet, link)
+
+
+@customer_view(methods=("GET",), group="assets")
+def customer_file(request: HttpRequest, token: str, kind: str, file_id: int) -> HttpResponse:
+    what = f"{kind} {file_id}"
+    link, refused = _usable(request, token, what=what, allow_exhausted=True)
+    if refused:
+        return refused
+    viewed = grants.has_viewed(request, link)
+    if link.status == LinkStatus.EXHAUSTED and not viewed:
+        return gone(request, link=link, outcome=AccessOutcome.EXHAUSTED, what=what)
+    if not viewed:
+        return gone(request, link=link, outcome=AccessOutcome.DENIED, what=what)
+    return file_response(request, link, kind, file_id, log=True)
+
+
+def _download(raw: StreamedFile, kind: str, file_id: int) -> HttpResponse:
+    """Photos that are images (not SVG) show inline; everything else downloads, documents with their type."""
+    content_type = (raw.content_type or "").split(";")[0].strip().lower()
+    inline = kind == "photo" and content_type.startswith("image/") and "svg" not in content_type
+    if not inline and (kind == "photo" or not content_type):
+        content_type = "application/octet-stream"
+    return stream_download(
+        raw,
+        filename=raw.filename or f"{kind}-{file_id}",
+        inline=inline,
+        content_type=content_type,
+        cache_control="no-store",
+        with_length=True,
+    )
+
+
+def file_response(
+    request: HttpRequest, link: PortalLink, kind: str, file_id: int, *, log: bool
+) -> HttpResponse:
+    """A photo or document of the link's work order, streamed from TechLink in a sandbox, when the link's
+    permissions grant it (`log`: write the outcome to the access log)."""
+    what = f"{kind} {file_id}"
+    record = partial(_log, request, link, what=what) if log else lambda outcome: None
+    if not selectors.customer_file_allowed(link=link, kind=kind):
+        record(AccessOutcome.DENIED)
+        return customer_render(request, "gone", status=404)
+    try:
+        raw = selectors.customer_file(link=link, kind=kind, file_id=file_id)
+    except UpstreamNotFound:
+        return customer_render(request, "gone", status=404)
+    except UpstreamError:
+        record(AccessOutcome.UNAVAILABLE)
+        return customer_render(request, "unavailable", status=503)
+    record(AccessOutcome.OK)
+    return customer_headers(with_csp(FILE_CSP, _download, raw, kind, file_id))
+
+
+# --- comments and uploads -------------------------------------------------------------------------------
+
+
+def _customer_write(
+    request: HttpRequest, token: str, *, permission: str, what: str, field: str, send: Callable[..., Any]
+) -> HttpResponse:
+    """Refuse unless the page was opened and the link grants `permission`; then `send` on the customer's
+    behalf, showing the page again with the refusal next to the form (keeping what was typed in `field`)."""
+    link, refused = _usable(request, token, what=what, allow_exhausted=True)
+    if refused:
+        return refused
+    if not grants.has_viewed(request, link) or not selectors.link_permissions(link)[permission]:
+        return gone(request, link=link, outcome=AccessOutcome.DENIED, what=what)
+    email = grants.current_grant(request, link).get("email", "")
+    try:
+        send(link=link, ip=client_ip(request), email=email)
+    except PortalLinkInvalid as exc:
+        context = page_context(request, link, token)
+        context.update(
+            {"form_errors": exc.fields, "form_message": exc.message, field: request.POST.get(field, "")}
+        )
+        return render_page(request, link, context, status=400)
+    return _customer_redirect(token, sent=what)
+
+
+@customer_view(methods=("POST",))
+def comment(request: HttpRequest, token: str) -> HttpResponse:
+    send = partial(customer_services.portal_link_customer_comment, note=request.POST.get("note", ""))
+    return _customer_write(request, token, permission="add_comment", what="comment", field="note", send=send)
+
+
+@customer_view(methods=("POST",))
+def upload(request: HttpRequest, token: str) -> HttpResponse:
+    send = partial(
+        customer_services.portal_link_customer_upload,
+        upload=request.FILES.get("upload"),
+        description=request.POST.get("description", ""),
+    )
+    return _customer_write(
+        request, token, permission="upload_document", what="upload", field="description", send=send
+    )
