@@ -1,23 +1,17 @@
-"""The outbox of upstream writes: every change sent to TechLink is recorded here first, then run by a worker."""
+"""The outbox: every change sent to TechLink is recorded here first as a write, then sent by a worker."""
 
 from django.conf import settings
 from django.db import models
 
+from .kinds import KINDS, Kind
 
-class WriteKind(models.TextChoices):
-    SITE_CREATE = "site_create", "Create site"
-    SITE_UPDATE = "site_update", "Update site"
-    SITE_ATTRIBUTE_SET = "site_attribute_set", "Set site attribute"
-    SITE_ATTRIBUTE_REMOVE = "site_attribute_remove", "Remove site attribute"
-    SITE_DOCUMENT_UPLOAD = "site_document_upload", "Upload site document"
-    SITE_DOCUMENT_DELETE = "site_document_delete", "Delete site document"
-    WORKORDER_CREATE = "workorder_create", "Create work order"
-    WORKORDER_UPDATE = "workorder_update", "Update work order"
-    WORKORDER_NOTE_ADD = "workorder_note_add", "Add work order note"
-    WORKORDER_TASK_ADD = "workorder_task_add", "Add work order task"
-    WORKORDER_DOCUMENT_UPLOAD = "workorder_document_upload", "Upload work order document"
-    WORKORDER_DOCUMENT_DELETE = "workorder_document_delete", "Delete work order document"
-    WORKORDER_REQUIRED_DOCUMENT_UPLOAD = "workorder_required_document_upload", "Upload close-out document"
+# One member per registered kind: WriteKind.SITE_CREATE == "site_create", labelled as its kind says.
+WriteKind = models.TextChoices(
+    "WriteKind",
+    [(name.upper(), (name, kind.label)) for name, kind in KINDS.items()],
+    module=__name__,
+    qualname="WriteKind",
+)
 
 
 class WriteStatus(models.TextChoices):
@@ -31,39 +25,6 @@ class WriteStatus(models.TextChoices):
 FINAL_STATUSES = (WriteStatus.DONE, WriteStatus.FAILED, WriteStatus.DISMISSED)
 # Not (yet) in TechLink and still staff's concern: shown on the page of the object they change.
 OPEN_STATUSES = (WriteStatus.QUEUED, WriteStatus.RUNNING, WriteStatus.FAILED)
-
-
-def write_target(kind: str, payload: dict) -> str:
-    """What a write changes in TechLink, as far as other writes can get in its way. Writes with one target are
-    sent one at a time, oldest first: a retried change never overtakes a later one (two updates of a work
-    order, an attribute set then removed), a document is uploaded before it can be deleted, and a create being
-    checked upstream cannot mistake the object of a later look-alike write (an identical note) for its own.
-    Writes with different targets run side by side."""
-    p = payload
-    match kind:
-        case WriteKind.SITE_CREATE:
-            fields = p.get("fields", {})
-            name, zip_code = fields.get("name", "").strip().casefold(), fields.get("zip", "").strip()
-            return f"site-create:{zip_code}:{name}"[:200]
-        case WriteKind.SITE_UPDATE:
-            return f"site:{p.get('site_id')}"
-        case WriteKind.SITE_ATTRIBUTE_SET | WriteKind.SITE_ATTRIBUTE_REMOVE:
-            return f"site:{p.get('site_id')}:attribute:{p.get('name', '').strip().casefold()}"[:200]
-        case WriteKind.SITE_DOCUMENT_UPLOAD | WriteKind.SITE_DOCUMENT_DELETE:
-            return f"site:{p.get('site_id')}:documents"
-        case WriteKind.WORKORDER_CREATE:
-            return f"site:{p.get('fields', {}).get('site_id')}:workorders"
-        case WriteKind.WORKORDER_UPDATE:
-            return f"workorder:{p.get('workorder_id')}"
-        case WriteKind.WORKORDER_NOTE_ADD:
-            return f"workorder:{p.get('workorder_id')}:notes"
-        case WriteKind.WORKORDER_TASK_ADD:
-            return f"workorder:{p.get('workorder_id')}:tasks"
-        case WriteKind.WORKORDER_DOCUMENT_UPLOAD | WriteKind.WORKORDER_DOCUMENT_DELETE:
-            return f"workorder:{p.get('workorder_id')}:documents"
-        case WriteKind.WORKORDER_REQUIRED_DOCUMENT_UPLOAD:
-            return f"workorder:{p.get('workorder_id')}:required"
-    return ""
 
 
 class UpstreamWrite(models.Model):
@@ -126,44 +87,21 @@ class UpstreamWrite(models.Model):
         return self.actor_label or "System"
 
     @property
+    def declared(self) -> Kind:
+        """How this kind of write is sent, recognised and shown (its entry in ``kinds.KINDS``)."""
+        return KINDS[self.kind]
+
+    @property
     def summary(self) -> str:
         """One line saying what this write does, for staff."""
-        p = self.payload or {}
-        kind = self.kind
-        if kind == WriteKind.SITE_CREATE:
-            return f"Create site “{p.get('fields', {}).get('name', '')}”"
-        if kind == WriteKind.SITE_UPDATE:
-            return f"Update site #{p.get('site_id')} ({', '.join(sorted(p.get('changes', {})))})"
-        if kind == WriteKind.SITE_ATTRIBUTE_SET:
-            return f"Set attribute “{p.get('name')}” on site #{p.get('site_id')}"
-        if kind == WriteKind.SITE_ATTRIBUTE_REMOVE:
-            return f"Remove attribute “{p.get('name')}” from site #{p.get('site_id')}"
-        if kind == WriteKind.SITE_DOCUMENT_UPLOAD:
-            return f"Upload “{self.filename}” to site #{p.get('site_id')}"
-        if kind == WriteKind.SITE_DOCUMENT_DELETE:
-            return f"Delete document #{p.get('document_id')} from site #{p.get('site_id')}"
-        if kind == WriteKind.WORKORDER_CREATE:
-            return f"Create work order “{p.get('fields', {}).get('summary', '')}” at site #{p.get('fields', {}).get('site_id')}"
-        if kind == WriteKind.WORKORDER_UPDATE:
-            return f"Update work order #{p.get('workorder_id')} ({', '.join(sorted(p.get('changes', {})))})"
-        if kind == WriteKind.WORKORDER_NOTE_ADD:
-            return f"Add note to work order #{p.get('workorder_id')}"
-        if kind == WriteKind.WORKORDER_TASK_ADD:
-            return f"Add task “{p.get('description')}” to work order #{p.get('workorder_id')}"
-        if kind == WriteKind.WORKORDER_DOCUMENT_UPLOAD:
-            return f"Upload “{self.filename}” to work order #{p.get('workorder_id')}"
-        if kind == WriteKind.WORKORDER_DOCUMENT_DELETE:
-            return f"Delete document #{p.get('document_id')} from work order #{p.get('workorder_id')}"
-        if kind == WriteKind.WORKORDER_REQUIRED_DOCUMENT_UPLOAD:
-            return f"Upload close-out document “{self.filename}” to work order #{p.get('workorder_id')}"
-        return self.get_kind_display()
+        kind = KINDS.get(self.kind)
+        return kind.summary(self) if kind is not None else self.get_kind_display()
 
     @property
     def change_url(self) -> str:
         """For a refused create: the form that sends it again, filled in, to change first ("" otherwise)."""
-        from .operations import change_url
-
-        return change_url(self) if self.status == WriteStatus.FAILED else ""
+        kind = KINDS.get(self.kind)
+        return kind.change_url(self) if kind is not None and self.status == WriteStatus.FAILED else ""
 
     @property
     def badge(self) -> str:

@@ -1,8 +1,8 @@
 """What htmx responses about a write tell the page."""
 
-import json
-
 from django.http import HttpResponse
+
+from portal_ui.core.htmx import trigger_json
 
 from .models import UpstreamWrite, WriteStatus
 
@@ -13,5 +13,5 @@ def announce_done(response: HttpResponse, write: UpstreamWrite) -> HttpResponse:
     """Once TechLink has the write, an ``HX-Trigger`` tells the page, whose lists of what the write changed
     fetch themselves again: ``{"techlink:write-done": {"id": <write id>, "kind": <write kind>}}``."""
     if write.status == WriteStatus.DONE:
-        response["HX-Trigger"] = json.dumps({WRITE_DONE_EVENT: {"id": write.pk, "kind": write.kind}})
+        trigger_json(response, WRITE_DONE_EVENT, {"id": write.pk, "kind": write.kind})
     return response

@@ -1,4 +1,4 @@
-"""Reads of the upstream-write outbox for the jobs pages."""
+"""Reads of the outbox: its pages, the writes open on a site or work order, a refused create to change."""
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet

@@ -1,12 +1,23 @@
+"""The outbox's pages (/jobs/): every write with its state, one write live, retry and dismiss."""
+
 import json
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from portal_ui.accounts.permissions import dispatcher_required, viewer_required
+from portal_ui.core.htmx import (
+    HttpResponseClientRedirect,
+    is_partial,
+    partial_or_page,
+    safe_next,
+    vary_on_htmx,
+)
 
 from . import selectors, services
 from .models import UpstreamWrite, WriteStatus
@@ -14,7 +25,8 @@ from .responses import announce_done
 
 
 @viewer_required
-def jobs(request):
+@vary_on_htmx
+def jobs(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     mine = request.GET.get("mine") in {"1", "on", "true"}
     page = selectors.upstream_write_list(
@@ -30,23 +42,23 @@ def jobs(request):
         "query": query.urlencode(),
         "pending": any(not write.is_final for write in page.object_list),
     }
-    template = "jobs/list.html#rows" if request.htmx and not request.htmx.boosted else "jobs/list.html"
-    return render(request, template, context)
+    return partial_or_page(request, "jobs/list.html", "rows", context)
 
 
 @viewer_required
-def job_detail(request, pk: int):
+@vary_on_htmx
+def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     write = get_object_or_404(UpstreamWrite.objects.select_related("created_by"), pk=pk)
     # Staff who just asked for a new site or work order are taken to it as soon as TechLink has it.
     open_when_done = request.GET.get("then") == "open"
-    poll_url = request.get_full_path() if open_when_done else ""
-    if request.htmx and not request.htmx.boosted:
-        response = render(request, "jobs/detail.html#status", {"write": write, "poll_url": poll_url})
-        if open_when_done and write.status == WriteStatus.DONE and write.result_url:
-            response["HX-Redirect"] = write.result_url
-        return announce_done(response, write)
     if open_when_done and write.status == WriteStatus.DONE and write.result_url:
+        if is_partial(request):
+            return HttpResponseClientRedirect(write.result_url)
         return redirect(write.result_url)
+    poll_url = request.get_full_path() if open_when_done else ""
+    if is_partial(request):
+        response = render(request, "jobs/detail.html#status", {"write": write, "poll_url": poll_url})
+        return announce_done(response, write)
     context = {
         "poll_url": poll_url,
         "write": write,
@@ -56,41 +68,36 @@ def job_detail(request, pk: int):
     return render(request, "jobs/detail.html", context)
 
 
-def _act(request, pk: int, action, done_message: str):
+def _act(
+    request: HttpRequest, pk: int, action: Callable[..., UpstreamWrite], done_message: str
+) -> HttpResponse:
     """Retry or dismiss a failed write: htmx gets its new status in place, a plain post goes back."""
     write = get_object_or_404(UpstreamWrite, pk=pk)
+    back = safe_next(request, reverse("job_detail", args=[pk]))
     try:
         write = action(write=write, user=request.user)
     except ValidationError as exc:
-        if request.htmx:
+        if is_partial(request):
             return render(
                 request, "jobs/detail.html#status", {"write": write, "retry_error": exc.messages[0]}
             )
         messages.error(request, exc.messages[0])
-        return redirect(_back(request, pk))
-    if request.htmx:
+        return redirect(back)
+    if is_partial(request):
         return render(request, "jobs/detail.html#status", {"write": write})
     messages.success(request, done_message.format(pk=write.pk, summary=write.summary))
-    return redirect(_back(request, pk))
-
-
-def _back(request, pk: int) -> str:
-    """Where a plain form post returns: the page it came from when that is one of ours, else the write."""
-    back = request.POST.get("next", "")
-    if back.startswith("/") and not back.startswith("//"):
-        return back
-    return reverse("job_detail", args=[pk])
+    return redirect(back)
 
 
 @dispatcher_required
 @require_POST
-def job_retry(request, pk: int):
+def job_retry(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, services.upstream_write_retry, "Write #{pk} queued again.")
 
 
 @dispatcher_required
 @require_POST
-def job_dismiss(request, pk: int):
+def job_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request, pk, services.upstream_write_dismiss, "Dismissed: {summary}. Nothing was changed in TechLink."
     )

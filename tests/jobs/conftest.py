@@ -1,4 +1,4 @@
-"""Fixtures for the upstream-write outbox: media under tmp, eager Celery running on commit, upstream objects."""
+"""Fixtures for the outbox: media under tmp, eager Celery running on commit, upstream objects."""
 
 import os
 

@@ -25,7 +25,7 @@ from django.db import connections
 from portal_ui.accounts.models import Role, User
 from portal_ui.core.upstream import reset_techlink_client, techlink_client
 from portal_ui.integrations.techlink import wildcards
-from portal_ui.jobs import services
+from portal_ui.jobs import outbox, services
 from portal_ui.jobs.models import UpstreamWrite
 from techlink_sandbox.testing import running_sandbox
 
@@ -334,7 +334,7 @@ def test_it_applies_every_write_exactly_once_through_faults_and_a_killed_worker(
                 if counts["done"] + counts["failed"] == 300:
                     break
                 assert time.monotonic() < deadline, f"not finished in time: {dict(counts)}: {unfinished()}"
-                services.upstream_write_requeue_stuck()
+                outbox.requeue_stuck()
                 time.sleep(0.25)  # polling interval while waiting on the condition above
         finally:
             worker.stop()

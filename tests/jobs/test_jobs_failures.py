@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from portal_ui.integrations.techlink import errors
-from portal_ui.jobs import services
+from portal_ui.jobs import outbox, services
 from portal_ui.jobs.models import UpstreamWrite
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +68,10 @@ def test_it_refuses_an_upload_over_the_size_limit(dispatcher, settings, make_upl
     big = make_upload("scan.pdf", b"x" * (1024 * 1024 + 1), "application/pdf")
     with pytest.raises(ValidationError) as excinfo:
         services.workorder_document_upload(user=dispatcher, workorder_id=5, upload=big)
-    assert "“scan.pdf” is 1.0 MB; files up to 1 MB can be uploaded." in excinfo.value.messages
+    assert (
+        "“scan.pdf” is 1,048,577 bytes (1.0\xa0MB); files can be at most 1,048,576 bytes (1.0\xa0MB)."
+        in excinfo.value.messages
+    )
     assert not UpstreamWrite.objects.exists()
     assert not media_root.exists() or not any(media_root.rglob("*.pdf"))
 
@@ -217,5 +220,5 @@ def test_it_does_not_run_a_write_another_worker_claimed(
     UpstreamWrite.objects.filter(pk=write.pk).update(status="running", version=write.version + 1)
     sent = fail_first_calls(monkeypatch, client_, "workorder_note_add", errors.TechLinkError("unused"))
 
-    assert services.upstream_write_run(write_id=write.pk) is None
+    assert outbox.run_write(write_id=write.pk) is None
     assert sent == []

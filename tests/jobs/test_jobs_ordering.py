@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from portal_ui.integrations.techlink import errors
-from portal_ui.jobs import services
+from portal_ui.jobs import outbox, services
 from portal_ui.jobs.models import UpstreamWrite
 
 from .test_jobs_failures import fail_first_calls
@@ -53,13 +53,13 @@ def test_it_keeps_a_later_write_waiting_until_the_earlier_one_is_through(
     )
     po_before = client_.workorder_get(workorder_id).po
 
-    assert services.upstream_write_run(write_id=second.pk) is None
+    assert outbox.run_write(write_id=second.pk) is None
     second.refresh_from_db()
     assert second.status == "queued"
     assert client_.workorder_get(workorder_id).po == po_before
 
     with run_on_commit():
-        services.upstream_write_run(write_id=first.pk)
+        outbox.run_write(write_id=first.pk)
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.status, second.status) == ("done", "done"), (first.error, second.error)
@@ -74,11 +74,11 @@ def test_it_does_not_take_a_later_identical_note_for_its_own(
     second = services.workorder_note_add(user=dispatcher, workorder_id=workorder_id, note=text)
     first_attempt_lost(first)
 
-    assert services.upstream_write_run(write_id=second.pk) is None  # waits behind the one in doubt
+    assert outbox.run_write(write_id=second.pk) is None  # waits behind the one in doubt
     assert notes_with(client_, workorder_id, text) == []
 
     with run_on_commit():
-        services.upstream_write_run(write_id=first.pk)
+        outbox.run_write(write_id=first.pk)
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.status, second.status) == ("done", "done"), (first.error, second.error)
@@ -125,7 +125,7 @@ def test_it_recognises_its_task_by_quantity_and_rate_too(
     )
 
     with run_on_commit():
-        services.upstream_write_run(write_id=write.pk)
+        outbox.run_write(write_id=write.pk)
     write.refresh_from_db()
     assert write.status == "done", write.error
     tasks = {t.task_id: t for t in client_.workorder_tasks(workorder_id) if t.description == description}
@@ -149,7 +149,7 @@ def test_it_recognises_its_document_by_file_name_and_description(
     )
 
     with run_on_commit():
-        services.upstream_write_run(write_id=write.pk)
+        outbox.run_write(write_id=write.pk)
     write.refresh_from_db()
     assert write.status == "done", write.error
     documents = {
@@ -179,12 +179,12 @@ def test_it_waits_as_long_as_techlink_may_still_be_working_before_checking(
 ):
     settings.TECHLINK_READ_TIMEOUT = 20.0
     queued = []
-    monkeypatch.setattr(services, "_enqueue", lambda write_id, countdown=None: queued.append(countdown))
+    monkeypatch.setattr(outbox, "enqueue", lambda write_id, countdown=None: queued.append(countdown))
     lost = errors.TechLinkTimeout("TechLink did not answer in time", maybe_applied=True)
     fail_first_calls(monkeypatch, client_, "workorder_note_add", lost)
     write = services.workorder_note_add(user=dispatcher, workorder_id=workorder_id, note=unique("Ladder"))
 
-    services.upstream_write_run(write_id=write.pk)
+    outbox.run_write(write_id=write.pk)
     write.refresh_from_db()
     assert (write.status, write.in_doubt) == ("queued", True)
     assert len(queued) == 1 and queued[0] >= 20.0
@@ -224,10 +224,10 @@ def test_it_sends_a_line_of_writes_in_one_go_up_to_its_budget(
         for i in range(3)
     ]
     queued = []
-    monkeypatch.setattr(services, "_enqueue", lambda write_id, countdown=None: queued.append(write_id))
+    monkeypatch.setattr(outbox, "enqueue", lambda write_id, countdown=None: queued.append(write_id))
 
     with run_on_commit():
-        services.upstream_write_run(write_id=writes[0].pk)
+        outbox.run_write(write_id=writes[0].pk)
     statuses = [UpstreamWrite.objects.get(pk=w.pk).status for w in writes]
     assert statuses == ["done", "done", "queued"]  # the second went straight after the first
     assert queued == [writes[2].pk]  # past the budget, the rest of the line goes back to the queue

@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from portal_ui.jobs import services
+from portal_ui.jobs import outbox, services
 from portal_ui.jobs.models import UpstreamWrite
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +36,7 @@ def test_it_finishes_a_write_whose_worker_died_after_sending(
     client_.workorder_note_add(workorder_id, note=note)
 
     with run_on_commit():
-        assert services.upstream_write_requeue_stuck() == 1
+        assert outbox.requeue_stuck() == 1
     write.refresh_from_db()
     assert write.status == "done", write.error
     assert write.attempts == 2
@@ -50,7 +50,7 @@ def test_it_sends_a_write_whose_worker_died_before_sending(dispatcher, run_on_co
         status="running", attempts=1, version=5, lease_until=timezone.now() - timedelta(seconds=1)
     )
     with run_on_commit():
-        services.upstream_write_requeue_stuck()
+        outbox.requeue_stuck()
     write.refresh_from_db()
     assert write.status == "done", write.error
     assert len([n for n in client_.workorder_notes(workorder_id) if n.content == note]) == 1
@@ -61,7 +61,7 @@ def test_it_leaves_running_writes_alone_during_their_lease(dispatcher, upstream,
     UpstreamWrite.objects.filter(pk=write.pk).update(
         status="running", attempts=1, lease_until=timezone.now() + timedelta(minutes=5)
     )
-    assert services.upstream_write_requeue_stuck() == 0
+    assert outbox.requeue_stuck() == 0
     write.refresh_from_db()
     assert write.status == "running"
 
@@ -77,7 +77,7 @@ def test_it_sends_again_a_queued_write_whose_message_was_lost(
         enqueued_at=timezone.now() - timedelta(seconds=settings.JOBS_QUEUED_GRACE_SECONDS + 1)
     )
     with run_on_commit():
-        assert services.upstream_write_requeue_stuck() == 1
+        assert outbox.requeue_stuck() == 1
     write.refresh_from_db()
     fresh.refresh_from_db()
     assert write.status == "done", write.error
@@ -98,7 +98,7 @@ def test_it_fails_a_stuck_write_that_used_its_last_attempt_and_retry_checks_firs
     )
     client_.workorder_note_add(workorder_id, note=note)  # the last attempt did arrive
 
-    services.upstream_write_requeue_stuck()
+    outbox.requeue_stuck()
     write.refresh_from_db()
     assert write.status == "failed"
     assert "Retry checks TechLink first" in write.error

@@ -1,4 +1,4 @@
-"""The /jobs/ pages: list with filters and paging, live status partial, retry button by role."""
+"""The outbox's pages (/jobs/): list with filters and paging, live status partial, retry and dismiss by role."""
 
 import json
 
@@ -47,6 +47,7 @@ def test_it_answers_htmx_with_the_rows_only(viewer_client, dispatcher):
     assert body.lstrip().startswith('<div id="rows"')
     assert "Add note to work order #42" in body
     assert "<html" not in body
+    assert "HX-Request" in response["Vary"]  # caches keep the rows and the page apart
 
 
 def test_it_refreshes_the_rows_while_writes_are_pending(viewer_client, dispatcher):
@@ -94,6 +95,7 @@ def test_it_answers_htmx_polling_with_the_status_partial(viewer_client, dispatch
     assert 'href="/workorders/42/"' in body
     assert "every 2s" not in body  # final: polling stops
     assert "<html" not in body
+    assert "HX-Request" in response["Vary"]
 
 
 def test_it_shows_the_upstream_message_and_retry_to_dispatchers_only(client, dispatcher, viewer):
@@ -185,6 +187,13 @@ def test_it_lets_a_dispatcher_dismiss_a_failed_write(dispatcher_client, dispatch
     assert write.status == "dismissed"
     htmx = dispatcher_client.post(f"/jobs/{write.pk}/dismiss/", headers={"HX-Request": "true"})
     assert "Only a failed write can be dismissed" in htmx.content.decode()
+
+
+@pytest.mark.parametrize("elsewhere", ["//evil.com/", "/\\evil.com", "https://evil.com/jobs/"])
+def test_it_goes_back_only_to_a_page_of_this_site(dispatcher_client, dispatcher, elsewhere):
+    write = make_write(dispatcher, status="failed", error="Invalid rate")
+    response = dispatcher_client.post(f"/jobs/{write.pk}/dismiss/", {"next": elsewhere})
+    assert (response.status_code, response["Location"]) == (302, f"/jobs/{write.pk}/")
 
 
 def test_it_refuses_dismissing_to_viewers(viewer_client, dispatcher):

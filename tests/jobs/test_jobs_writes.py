@@ -1,4 +1,4 @@
-"""Each kind of upstream write goes queued -> done and is applied in TechLink (the sandbox, over HTTP)."""
+"""Each kind of write goes queued -> done and is applied in TechLink (the sandbox, over HTTP)."""
 
 import uuid
 from decimal import Decimal

@@ -3,10 +3,12 @@ from django.db import migrations, models
 
 def fill_targets(apps, schema_editor):
     UpstreamWrite = apps.get_model("jobs", "UpstreamWrite")
-    from portal_ui.jobs.models import write_target
+    from portal_ui.jobs.kinds import KINDS
 
     for write in UpstreamWrite.objects.all().only("pk", "kind", "payload").iterator():
-        UpstreamWrite.objects.filter(pk=write.pk).update(target=write_target(write.kind, write.payload or {}))
+        kind = KINDS.get(write.kind)
+        target = kind.target(write.payload or {}) if kind is not None else ""
+        UpstreamWrite.objects.filter(pk=write.pk).update(target=target)
 
 
 class Migration(migrations.Migration):
