@@ -109,13 +109,13 @@ def timed_get(session: requests.Session, url: str) -> tuple[float, requests.Resp
 
 @pytest.mark.django_db(transaction=True)
 def test_it_answers_other_pages_while_techlink_hangs(live_server, hanging, settings):
-    from portal_ui.mirror.services import mirror_reference_store
-
-    from ..mirror.conftest import make_wo
+    from portal_ui.integrations.techlink import types
+    from portal_ui.mirror.services import mirror_reference_store, mirror_workorder_store
 
     viewer = make_user("viewer")
     mirror_reference_store(projects=[], task_items=[], users=[])  # reference lists known: no call for them
-    workorder = make_wo(summary="Replace the hung switch")
+    workorder = types.WorkOrder(id=1001, status="Scheduled", status_code=60, summary="Replace the hung switch")
+    mirror_workorder_store(workorder=workorder)
     session = logged_in(live_server, viewer)
     detail = f"{live_server.url}{reverse('workorder_detail', args=[workorder.id])}"
     baseline_login, _ = timed_get(session, f"{live_server.url}{reverse('login')}")
