@@ -1,4 +1,5 @@
-"""Forms of the staff pages. Field names follow the TechLink API so cleaned data maps 1:1 upstream."""
+"""Forms of the staff pages. Field names follow TechLink's, so cleaned data maps 1:1 upstream, except
+``site_code`` (the client's own site ID, which TechLink's site create and update call ``site_id``)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,11 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.conf import settings
-from django.template.defaultfilters import filesizeformat
 
+from portal_ui.core.uploads import upload_limit, upload_limit_label, upload_problem
 from portal_ui.dispatch import regions
-from portal_ui.dispatch.selectors import ReferenceLists
-from portal_ui.integrations.techlink import types
-from portal_ui.mirror.selectors import QUEUES
+from portal_ui.dispatch.selectors import Reference
+from portal_ui.mirror.selectors import QUEUES, workorder_status_names
 
 US_COUNTRIES = {"", "us", "usa", "united states", "united states of america"}
 ZIP_US = re.compile(r"^\d{5}(-?\d{4})?$")
@@ -59,8 +58,7 @@ class WorkOrderFilterForm(SearchForm):
     status_code = forms.TypedChoiceField(
         required=False,
         label="Status",
-        choices=[("", "Any status")]
-        + [(str(code), label) for code, label in types.WORKORDER_STATUSES.items()],
+        choices=lambda: [("", "Any status")] + [(str(c), n) for c, n in workorder_status_names().items()],
     )
     project_id = forms.CharField(required=False, label="Project", max_length=20)
     site_id = forms.CharField(
@@ -79,7 +77,7 @@ class WorkOrderFilterForm(SearchForm):
         help_text="As on the home page.",
     )
 
-    def __init__(self, *args: Any, reference: ReferenceLists | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, reference: Reference | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         names = reference.project_names if reference is not None else {}
         if names:
@@ -107,12 +105,47 @@ def _reference_choice(field_label: str, options: list[tuple[int, str]], *, blank
     return forms.IntegerField(required=False, min_value=1, label=f"{field_label} (number)")
 
 
-class SiteForm(forms.Form):
-    """Create and edit a job site; names as TechLink's site fields."""
+class UpstreamForm(forms.Form):
+    """A form whose cleaned data is sent to TechLink under TechLink's field names (``UPSTREAM_NAMES`` maps
+    the fields named otherwise here)."""
+
+    UPSTREAM_NAMES: dict[str, str] = {}
+
+    def upstream_fields(self) -> dict[str, Any]:
+        """Every filled field, for a new object."""
+        return {
+            self.UPSTREAM_NAMES.get(name, name): value
+            for name, value in self.cleaned_data.items()
+            if value not in (None, "")
+        }
+
+    def upstream_changes(self) -> dict[str, Any]:
+        """Only the fields the staff member changed (even when changed to empty), for an update."""
+        return {
+            self.UPSTREAM_NAMES.get(name, name): ""
+            if self.cleaned_data.get(name) is None
+            else self.cleaned_data[name]
+            for name in self.changed_data
+        }
+
+    @classmethod
+    def initial_from_upstream(cls, fields: dict[str, Any]) -> dict[str, Any]:
+        """Form values from fields under TechLink's names (a refused write's payload)."""
+        here = {upstream: name for name, upstream in cls.UPSTREAM_NAMES.items()}
+        return {here.get(name, name): value for name, value in fields.items()}
+
+
+class SiteForm(UpstreamForm):
+    """Create and edit a job site."""
+
+    UPSTREAM_NAMES = {"site_code": "site_id"}
 
     name = forms.CharField(max_length=200)
-    site_id = forms.CharField(
-        required=False, max_length=100, label="Site ID", help_text="Your own reference, shown to staff only."
+    site_code = forms.CharField(
+        required=False,
+        max_length=100,
+        label="Site code",
+        help_text="Your own reference, shown to staff only.",
     )
     phone = forms.CharField(required=False, max_length=40)
     fax = forms.CharField(required=False, max_length=40)
@@ -159,12 +192,18 @@ class SiteForm(forms.Form):
                 del self.errors[name]
         return data
 
+    @classmethod
+    def editing_site(cls, site: Any, data: Any = None) -> SiteForm:
+        """The form editing ``site`` (as TechLink answers for it), bound to ``data`` when posted."""
+        return cls(data, initial=cls.initial_from_site(site), editing=True)
+
     @staticmethod
-    def initial_from_site(site: types.Site) -> dict[str, Any]:
+    def initial_from_site(site: Any) -> dict[str, Any]:
+        """Form values from a site as TechLink answers for it."""
         a = site.address
         return {
             "name": site.name,
-            "site_id": site.siteid,
+            "site_code": site.siteid,
             "phone": site.phone,
             "fax": site.fax,
             "address1": a.street,
@@ -182,18 +221,6 @@ class SiteForm(forms.Form):
             "secondary_contact_email": site.contact2.email,
             "notes": site.notes,
         }
-
-    def upstream_fields(self) -> dict[str, str]:
-        """Every filled field, for a new site."""
-        return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
-
-    def upstream_changes(self) -> dict[str, str]:
-        """Only the fields the staff member changed (even when changed to empty), for an update."""
-        changes = {}
-        for name in self.changed_data:
-            value = self.cleaned_data.get(name)
-            changes[name] = "" if value is None else value
-        return changes
 
 
 class SiteAttributeForm(forms.Form):
@@ -216,39 +243,31 @@ class DocumentDeleteForm(forms.Form):
         return self.cleaned_data.get("filename", "").strip() if self.is_valid() else ""
 
 
-def file_size(size: int, *, other: int | None = None) -> str:
-    """A file size as staff read it ("2.0 KB"); exact bytes when rounding would make it equal ``other``."""
-    rounded = filesizeformat(size)
-    if other is not None and rounded == filesizeformat(other) and size != other:
-        return f"{size:,} bytes ({rounded})"
-    return rounded
-
-
 class DocumentUploadForm(forms.Form):
     file = forms.FileField(label="File")
     description = forms.CharField(required=False, max_length=200)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        limit = settings.UPLOAD_MAX_BYTES
         # Lets the page refuse an oversized file before sending it; the server checks again.
         self.fields["file"].widget.attrs.update(
-            {"data-max-bytes": limit, "data-max-label": filesizeformat(limit)}
+            {"data-max-bytes": upload_limit(), "data-max-label": upload_limit_label()}
         )
-        self.fields["file"].help_text = f"Up to {filesizeformat(limit)}."
+        self.fields["file"].help_text = f"Up to {upload_limit_label()}."
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        limit = settings.UPLOAD_MAX_BYTES
-        if upload.size > limit:
-            raise forms.ValidationError(
-                f"{upload.name} is {file_size(upload.size, other=limit)}; "
-                f"files can be at most {file_size(limit, other=upload.size)}."
-            )
+        problem = upload_problem(name=upload.name, size=upload.size)
+        if problem:
+            raise forms.ValidationError(problem)
         return upload
 
 
-class WorkOrderEditForm(forms.Form):
+class WorkOrderEditForm(UpstreamForm):
+    field_order = [
+        "summary", "description", "project_id", "po", "client_reference", "requested_install", "submitter_id",
+    ]  # fmt: skip
+
     summary = forms.CharField(max_length=255)
     description = forms.CharField(required=False, widget=forms.Textarea)
     po = forms.CharField(required=False, max_length=100, label="PO")
@@ -260,7 +279,7 @@ class WorkOrderEditForm(forms.Form):
         help_text="Free text for the project manager, e.g. 2026/06/12 09:00.",
     )
 
-    def __init__(self, *args: Any, reference: ReferenceLists, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, reference: Reference, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         projects = [(p.project_id, p.name) for p in reference.projects]
         users = [(u.user_id, u.name or u.username) for u in reference.users if u.enabled]
@@ -275,20 +294,18 @@ class WorkOrderEditForm(forms.Form):
                 options.append((current, known.get(current) or f"{label} #{current}"))
         self.fields["project_id"] = _reference_choice("Project", projects, blank="No project")
         self.fields["submitter_id"] = _reference_choice("Submitter", users, blank="Nobody in particular")
-        self.order_fields(
-            [
-                "summary",
-                "description",
-                "project_id",
-                "po",
-                "client_reference",
-                "requested_install",
-                "submitter_id",
-            ]
-        )
+        self.order_fields(self.field_order)
+
+    @classmethod
+    def editing_workorder(
+        cls, workorder: Any, data: Any = None, *, reference: Reference
+    ) -> WorkOrderEditForm:
+        """The form editing ``workorder`` (as TechLink answers for it), bound to ``data`` when posted."""
+        return cls(data, initial=cls.initial_from_workorder(workorder), reference=reference)
 
     @staticmethod
-    def initial_from_workorder(workorder: types.WorkOrder) -> dict[str, Any]:
+    def initial_from_workorder(workorder: Any) -> dict[str, Any]:
+        """Form values from a work order as TechLink answers for it."""
         return {
             "summary": workorder.summary,
             "description": workorder.description,
@@ -299,18 +316,13 @@ class WorkOrderEditForm(forms.Form):
             "submitter_id": workorder.submitter_id,
         }
 
-    def upstream_changes(self) -> dict[str, Any]:
-        changes = {}
-        for name in self.changed_data:
-            value = self.cleaned_data.get(name)
-            changes[name] = "" if value is None else value
-        return changes
-
 
 WORKORDER_TYPE_CHOICES = (("work order", "Work order"), ("site survey", "Site survey"))
 
 
 class WorkOrderCreateForm(WorkOrderEditForm):
+    field_order = ["site_id", "type", *WorkOrderEditForm.field_order]
+
     site_id = forms.IntegerField(
         min_value=1, label="Site", help_text="Search above, or type the TechLink site number."
     )
@@ -319,7 +331,7 @@ class WorkOrderCreateForm(WorkOrderEditForm):
     def __init__(
         self,
         *args: Any,
-        reference: ReferenceLists,
+        reference: Reference,
         site_choices: list[tuple[int, str]] | None = None,
         **kwargs: Any,
     ) -> None:
@@ -328,22 +340,7 @@ class WorkOrderCreateForm(WorkOrderEditForm):
             self.fields["site_id"] = forms.TypedChoiceField(
                 label="Site", coerce=int, choices=[("", "Choose a site"), *site_choices]
             )
-        self.order_fields(
-            [
-                "site_id",
-                "type",
-                "summary",
-                "description",
-                "project_id",
-                "po",
-                "client_reference",
-                "requested_install",
-                "submitter_id",
-            ]
-        )
-
-    def upstream_fields(self) -> dict[str, Any]:
-        return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
+        self.order_fields(self.field_order)
 
 
 class NoteForm(forms.Form):
@@ -351,6 +348,8 @@ class NoteForm(forms.Form):
 
 
 class TaskForm(forms.Form):
+    field_order = ["taskitem_id", "description", "quantity", "rate"]
+
     taskitem_id = forms.IntegerField(min_value=1, label="Task item")
     description = forms.CharField(max_length=255)
     quantity = forms.DecimalField(min_value=Decimal("0.01"), max_digits=10, decimal_places=2, initial=1)
@@ -358,7 +357,7 @@ class TaskForm(forms.Form):
         min_value=Decimal(0), max_digits=12, decimal_places=2, help_text="Cost per unit, e.g. 150.00"
     )
 
-    def __init__(self, *args: Any, reference: ReferenceLists, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, reference: Reference, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if reference.task_items:
             self.fields["taskitem_id"] = forms.TypedChoiceField(
@@ -366,4 +365,4 @@ class TaskForm(forms.Form):
                 coerce=int,
                 choices=[("", "Choose an item")] + [(t.taskitem_id, t.name) for t in reference.task_items],
             )
-        self.order_fields(["taskitem_id", "description", "quantity", "rate"])
+        self.order_fields(self.field_order)

@@ -1,81 +1,47 @@
-from django.urls import path
+from django.urls import include, path
 
-from portal_ui.dispatch import views
+from portal_ui.dispatch.views import closeout, documents, home, pages, reference, sites, workorders
+
+# fmt: off
+site_urls = [
+    path("", pages.site_detail, name="site_detail"),
+    path("edit/", sites.site_edit, name="site_edit"),
+    path("refresh/", sites.site_refresh, name="site_refresh"),
+    path("attributes/", sites.site_attribute_set, name="site_attribute_set"),
+    path("attributes/remove/", sites.site_attribute_remove, name="site_attribute_remove"),
+    path("documents/", documents.site_document_upload, name="site_document_upload"),
+    path("documents/<int:document_id>/download/", documents.site_document_download, name="site_document_download"),
+    path("documents/<int:document_id>/delete/", documents.site_document_delete, name="site_document_delete"),
+]
+
+workorder_urls = [
+    path("", pages.workorder_detail, name="workorder_detail"),
+    path("edit/", workorders.workorder_edit, name="workorder_edit"),
+    path("refresh/", workorders.workorder_refresh, name="workorder_refresh"),
+    path("notes/", workorders.workorder_note_add, name="workorder_note_add"),
+    path("tasks/", workorders.workorder_task_add, name="workorder_task_add"),
+    path("documents/", documents.workorder_document_upload, name="workorder_document_upload"),
+    path("documents/<int:document_id>/download/", documents.workorder_document_download, name="workorder_document_download"),
+    path("documents/<int:document_id>/delete/", documents.workorder_document_delete, name="workorder_document_delete"),
+    path("required/", documents.workorder_required_upload, name="workorder_required_upload"),
+    path("required/<int:document_id>/download/", documents.workorder_required_download, name="workorder_required_download"),
+    path("closeout-documents/<int:document_id>/download/", documents.workorder_closeout_download, name="workorder_closeout_download"),
+    path("photos/<int:photo_id>/raw/", documents.workorder_photo_raw, name="workorder_photo_raw"),
+    path("photos/<int:photo_id>/", documents.workorder_photo, name="workorder_photo"),
+    path("closeout/", closeout.workorder_closeout, name="workorder_closeout"),
+    path("closeout/remind/", closeout.workorder_closeout_remind, name="workorder_closeout_remind"),
+]
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("sync/", views.sync_request, name="sync_request"),
-    path("reference/", views.reference, name="reference"),
-    # sites
-    path("sites/", views.sites, name="sites"),
-    path("sites/lookup/", views.site_lookup, name="site_lookup"),
-    path("sites/new/", views.site_new, name="site_new"),
-    path("sites/<int:site_id>/", views.site_detail, name="site_detail"),
-    path("sites/<int:site_id>/edit/", views.site_edit, name="site_edit"),
-    path("sites/<int:site_id>/refresh/", views.site_refresh, name="site_refresh"),
-    path("sites/<int:site_id>/attributes/", views.site_attribute_set, name="site_attribute_set"),
-    path("sites/<int:site_id>/attributes/remove/", views.site_attribute_remove, name="site_attribute_remove"),
-    path("sites/<int:site_id>/documents/", views.site_document_upload, name="site_document_upload"),
-    path(
-        "sites/<int:site_id>/documents/<int:document_id>/download/",
-        views.site_document_download,
-        name="site_document_download",
-    ),
-    path(
-        "sites/<int:site_id>/documents/<int:document_id>/delete/",
-        views.site_document_delete,
-        name="site_document_delete",
-    ),
-    # work orders
-    path("workorders/", views.workorders, name="workorders"),
-    path("workorders/new/", views.workorder_new, name="workorder_new"),
-    path("workorders/<int:workorder_id>/", views.workorder_detail, name="workorder_detail"),
-    path("workorders/<int:workorder_id>/edit/", views.workorder_edit, name="workorder_edit"),
-    path("workorders/<int:workorder_id>/refresh/", views.workorder_refresh, name="workorder_refresh"),
-    path("workorders/<int:workorder_id>/notes/", views.workorder_note_add, name="workorder_note_add"),
-    path("workorders/<int:workorder_id>/tasks/", views.workorder_task_add, name="workorder_task_add"),
-    path(
-        "workorders/<int:workorder_id>/documents/",
-        views.workorder_document_upload,
-        name="workorder_document_upload",
-    ),
-    path(
-        "workorders/<int:workorder_id>/documents/<int:document_id>/download/",
-        views.workorder_document_download,
-        name="workorder_document_download",
-    ),
-    path(
-        "workorders/<int:workorder_id>/documents/<int:document_id>/delete/",
-        views.workorder_document_delete,
-        name="workorder_document_delete",
-    ),
-    path(
-        "workorders/<int:workorder_id>/required/",
-        views.workorder_required_upload,
-        name="workorder_required_upload",
-    ),
-    path(
-        "workorders/<int:workorder_id>/required/<int:document_id>/download/",
-        views.workorder_required_download,
-        name="workorder_required_download",
-    ),
-    path(
-        "workorders/<int:workorder_id>/closeout-documents/<int:document_id>/download/",
-        views.workorder_closeout_download,
-        name="workorder_closeout_download",
-    ),
-    path(
-        "workorders/<int:workorder_id>/photos/<int:photo_id>/raw/",
-        views.workorder_photo_raw,
-        name="workorder_photo_raw",
-    ),
-    path(
-        "workorders/<int:workorder_id>/photos/<int:photo_id>/", views.workorder_photo, name="workorder_photo"
-    ),
-    path("workorders/<int:workorder_id>/closeout/", views.workorder_closeout, name="workorder_closeout"),
-    path(
-        "workorders/<int:workorder_id>/closeout/remind/",
-        views.workorder_closeout_remind,
-        name="workorder_closeout_remind",
-    ),
+    path("", home.home, name="home"),
+    path("sync/", home.sync_request, name="sync_request"),
+    path("reference/", reference.reference, name="reference"),
+    path("sites/", sites.site_list, name="sites"),
+    path("sites/lookup/", sites.site_lookup, name="site_lookup"),
+    path("sites/new/", sites.site_new, name="site_new"),
+    path("sites/<int:site_id>/", include(site_urls)),
+    path("workorders/", workorders.workorder_list, name="workorders"),
+    path("workorders/new/", workorders.workorder_new, name="workorder_new"),
+    path("workorders/<int:workorder_id>/", include(workorder_urls)),
 ]
+# fmt: on

@@ -7,7 +7,7 @@ import re
 
 from django.urls import reverse
 
-from portal_ui.dispatch.selectors import closeout_review_build
+from portal_ui.dispatch.closeout import closeout_review_build
 from portal_ui.integrations.techlink import types
 from portal_ui.jobs.models import UpstreamWrite
 

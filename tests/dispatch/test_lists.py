@@ -75,7 +75,7 @@ def test_it_picks_sites_with_the_same_wildcards_as_the_sites_page(dispatcher_cli
 def test_it_explains_the_site_picker_search(dispatcher_client, synced):
     html = dispatcher_client.get(reverse("workorder_new")).content.decode()
     assert 'aria-describedby="id_site_q_help"' in html
-    assert "Plain text finds names and site IDs that contain it" in html
+    assert "Plain text finds names and site codes that contain it" in html
 
 
 def test_it_leaves_the_site_column_out_of_a_site_s_own_work_orders(viewer_client, site):
@@ -133,5 +133,5 @@ def test_it_says_exactly_how_much_too_big_an_upload_is(dispatcher_client, workor
     assert response.status_code == 400
     html = response.content.decode()
     assert (
-        escape("plan.pdf is 2,049 bytes (2.0\xa0KB); files can be at most 2,048 bytes (2.0\xa0KB).") in html
+        escape("“plan.pdf” is 2,049 bytes (2.0\xa0KB); files can be at most 2,048 bytes (2.0\xa0KB).") in html
     )

@@ -161,3 +161,30 @@ def test_it_checks_a_close_out_again_as_a_partial(viewer_client, completed_worko
     html = _partial(viewer_client, url, section="review")
     assert html.lstrip().startswith('<div id="review"')
     assert "Permit 7731" in html and 'id="score"' in html and 'id="questions"' in html
+
+
+def test_it_writes_every_section_s_attributes_from_the_one_registry(dispatcher_client, workorder, site):
+    from portal_ui.dispatch.sections import PAGES
+
+    for page, object_id in (("workorder", workorder.id), ("site", site.id), ("closeout", workorder.id)):
+        url = PAGES[page].url(object_id)
+        html = dispatcher_client.get(url).content.decode()
+        for section in PAGES[page].sections.values():
+            tag = re.search(rf'<div id="{section.element_id}"[^>]*>', html).group(0)
+            if section.kinds:
+                assert f'data-refresh-on="{" ".join(section.kinds)}"' in tag, section
+                assert f'hx-get="{url}?section={section.name}"' in tag, section
+                assert 'hx-trigger="techlink:refresh" hx-swap="outerHTML"' in tag, section
+            else:
+                assert "data-refresh-on" not in tag, section
+            if section.form:
+                assert f'<form id="{section.form_id}"' in html, section
+
+
+def test_it_serves_the_whole_page_for_a_section_of_another_page(viewer_client, workorder):
+    response = viewer_client.get(
+        reverse("workorder_detail", args=[workorder.id]), {"section": "review"}, **HTMX
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<html" in html and 'id="note-list"' in html

@@ -57,3 +57,17 @@ def test_it_still_queues_writes(dispatcher_client, workorder, upstream_down):
     )
     assert response.status_code == 302
     assert UpstreamWrite.objects.get().payload["note"] == "Gate is locked"
+
+
+def test_it_explains_when_nothing_is_known_of_a_site_or_a_photo(
+    client_for, viewer, dispatcher, db, upstream_down
+):
+    for client, name, args in (
+        (client_for(viewer), "site_detail", [424242]),
+        (client_for(viewer), "workorder_photo", [424242, 1]),
+        (client_for(dispatcher), "site_edit", [424242]),
+        (client_for(dispatcher), "workorder_edit", [424242]),
+    ):
+        response = client.get(reverse(name, args=args))
+        assert response.status_code == 503, name
+        assert BANNER in response.content.decode(), name

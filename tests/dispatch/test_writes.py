@@ -89,27 +89,28 @@ def test_it_adds_a_task_with_item_quantity_and_rate(
     assert task.quantity == 2 and task.rate == 150
 
 
+def _upload_too_big(client, settings, url: str, prefix: str, *, name: str, size: int, limit: int, **headers):
+    """Post a file of ``size`` bytes with a description to an upload form while the limit is ``limit``."""
+    settings.UPLOAD_MAX_BYTES = limit
+    upload = SimpleUploadedFile(name, b"x" * size, content_type="application/octet-stream")
+    data = {f"{prefix}-file": upload, f"{prefix}-description": f"About {name}"}
+    return client.post(url, data, **headers)
+
+
 def test_it_refuses_an_upload_over_the_limit_and_keeps_the_form(dispatcher_client, workorder, settings):
-    settings.UPLOAD_MAX_BYTES = 10
-    upload = SimpleUploadedFile("permit.pdf", b"x" * 11, content_type="application/pdf")
-    response = dispatcher_client.post(
-        reverse("workorder_document_upload", args=[workorder.id]),
-        {"doc-file": upload, "doc-description": "Signed permit"},
-    )
+    url = reverse("workorder_document_upload", args=[workorder.id])
+    response = _upload_too_big(dispatcher_client, settings, url, "doc", name="permit.pdf", size=11, limit=10)
     assert response.status_code == 400
     html = response.content.decode()
     assert "files can be at most 10\xa0bytes" in html
-    assert 'value="Signed permit"' in html
+    assert 'value="About permit.pdf"' in html
     assert not UpstreamWrite.objects.exists()
 
 
 def test_it_refuses_an_oversized_htmx_upload_in_place(dispatcher_client, workorder, settings):
-    settings.UPLOAD_MAX_BYTES = 10
-    upload = SimpleUploadedFile("permit.pdf", b"x" * 11, content_type="application/pdf")
-    response = dispatcher_client.post(
-        reverse("workorder_required_upload", args=[workorder.id]),
-        {"req-file": upload, "req-description": "Permit"},
-        **HTMX,
+    url = reverse("workorder_required_upload", args=[workorder.id])
+    response = _upload_too_big(
+        dispatcher_client, settings, url, "req", name="permit.pdf", size=11, limit=10, **HTMX
     )
     assert response.status_code == 400
     assert response["HX-Retarget"] == "#required-form"
@@ -212,7 +213,7 @@ def test_it_accepts_a_state_by_name_or_abbreviation(state, country):
 
 def test_it_creates_a_site(dispatcher_client, tl, django_capture_on_commit_callbacks):
     data = {
-        "name": "Corner Deli 4411", "site_id": "ST-DELI-4411", "address1": "12 Elm St", "city": "Albany", "state": "NY",
+        "name": "Corner Deli 4411", "site_code": "ST-DELI-4411", "address1": "12 Elm St", "city": "Albany", "state": "NY",
         "zip": "12207", "primary_contact_name": "Ann Lee", "primary_contact_phone": "518-555-0101",
         "primary_contact_email": "ann@example.com",
     }  # fmt: skip
@@ -283,16 +284,14 @@ def test_it_returns_the_attribute_form_with_errors_to_htmx(dispatcher_client, si
 
 
 def test_it_reshows_the_site_page_when_a_site_upload_is_too_big(dispatcher_client, site, settings):
-    settings.UPLOAD_MAX_BYTES = 1024
-    upload = SimpleUploadedFile("survey.jpg", b"x" * 2048, content_type="image/jpeg")
-    response = dispatcher_client.post(
-        reverse("site_document_upload", args=[site.id]),
-        {"doc-file": upload, "doc-description": "Roof survey"},
+    url = reverse("site_document_upload", args=[site.id])
+    response = _upload_too_big(
+        dispatcher_client, settings, url, "doc", name="survey.jpg", size=2048, limit=1024
     )
     assert response.status_code == 400
     html = response.content.decode()
-    assert "survey.jpg is 2.0\xa0KB; files can be at most 1.0\xa0KB." in html
-    assert 'value="Roof survey"' in html
+    assert "“survey.jpg” is 2.0\xa0KB; files can be at most 1.0\xa0KB." in html
+    assert 'value="About survey.jpg"' in html
     assert escape(site.name) in html
     assert not UpstreamWrite.objects.exists()
 

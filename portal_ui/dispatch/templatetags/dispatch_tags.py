@@ -1,4 +1,4 @@
-"""Small display helpers for the staff pages."""
+"""Small display helpers for the staff pages, and the attributes of page sections (``sections.py``)."""
 
 import functools
 from datetime import datetime
@@ -6,7 +6,10 @@ from zoneinfo import ZoneInfo
 
 from django import template
 from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
+from portal_ui.dispatch import sections
 from portal_ui.dispatch.selectors import site_zone
 
 register = template.Library()
@@ -76,3 +79,27 @@ def path_to(object_id: int | str | None, name: str) -> str:
         return ""
     head, tail = _path_pattern(name)
     return f"{head}{int(object_id)}{tail}"
+
+
+@register.simple_tag
+def section_attrs(page: str, name: str, object_id: int) -> SafeString:
+    """The attributes of a section's root element: its ``id`` and, for a section that writes refresh, what
+    dispatch.js and htmx need to fetch it again once such a write is done.
+
+    ``<div {% section_attrs "workorder" "notes" wo.id %}>``
+    """
+    section = sections.get(page, name)
+    if not section.kinds:
+        return format_html('id="{}"', section.element_id)
+    return format_html(
+        'id="{}" data-refresh-on="{}" hx-get="{}" hx-trigger="techlink:refresh" hx-swap="outerHTML"',
+        section.element_id,
+        " ".join(section.kinds),
+        sections.PAGES[page].section_url(object_id, name),
+    )
+
+
+@register.simple_tag
+def section_url(page: str, name: str, object_id: int) -> str:
+    """Where htmx fetches the section on its own: ``{% section_url "closeout" "review" wo.id %}``."""
+    return sections.PAGES[page].section_url(object_id, name)

@@ -1,0 +1,139 @@
+"""Sites: search, the site picker of a new work order, new and edit, refresh, attributes (the page itself:
+``pages.py``)."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from portal_ui.accounts.permissions import dispatcher_required, viewer_required
+from portal_ui.core.htmx import partial_or_page, vary_on_htmx
+from portal_ui.dispatch import forms, live, selectors
+from portal_ui.dispatch.views.common import (
+    PER_PAGE,
+    confirm,
+    dismiss_replaced,
+    edit_page,
+    form_page,
+    int_param,
+    queued_removal,
+    refresh_view,
+    refused_write,
+    upstream_page,
+)
+from portal_ui.dispatch.views.pages import send_into
+from portal_ui.jobs import services as jobs_services
+from portal_ui.jobs.models import UpstreamWrite, WriteKind
+from portal_ui.mirror import selectors as mirror_selectors
+
+
+@viewer_required
+@require_GET
+@vary_on_htmx
+def site_list(request: HttpRequest) -> HttpResponse:
+    """Sites from the read model, searched with TechLink's wildcards; htmx gets the ``results`` only."""
+    form = forms.SiteSearchForm(request.GET or None)
+    filters = form.filters() if form.is_bound else {}
+    page = mirror_selectors.site_search(**filters, page=int_param(request, "page"), per_page=PER_PAGE)
+    context = {
+        "form": form,
+        "page": page,
+        "query": urlencode(filters),
+        "freshness": selectors.freshness(),
+        "searched": bool(filters),
+    }
+    return partial_or_page(request, "dispatch/sites.html", "results", context)
+
+
+@viewer_required
+@require_GET
+@vary_on_htmx
+def site_lookup(request: HttpRequest) -> HttpResponse:
+    """Site picker suggestions for the new work order form (htmx), searching names and site codes."""
+    query = request.GET.get("site_q", "").strip()
+    choices = selectors.site_choices(query)
+    initial = {"site_id": choices[0][0] if len(choices) == 1 else None}
+    form = forms.WorkOrderCreateForm(initial=initial, reference=selectors.NO_REFERENCE, site_choices=choices)
+    context = {"form": form, "site_q": query, "site_choices": choices}
+    return render(request, "dispatch/workorder_form.html#site_picker", context)
+
+
+@dispatcher_required
+def site_new(request: HttpRequest) -> HttpResponse:
+    refused = refused_write(request, WriteKind.SITE_CREATE)
+    initial = {"country": "US"} | forms.SiteForm.initial_from_upstream(
+        refused.payload.get("fields", {}) if refused else {}
+    )
+    form = forms.SiteForm(request.POST or None, initial=initial)
+
+    def send(data: dict[str, Any]) -> UpstreamWrite:
+        write = jobs_services.site_create(user=request.user, fields=form.upstream_fields())
+        dismiss_replaced(request, refused)
+        return write
+
+    context = {"site": None, "refused": refused}
+    return form_page(
+        request,
+        "dispatch/site_form.html",
+        context,
+        form,
+        send,
+        message="Site “{name}” is on its way to TechLink.",
+        back=reverse("sites"),
+        to_job=True,
+    )
+
+
+@dispatcher_required
+@upstream_page
+def site_edit(request: HttpRequest, site_id: int) -> HttpResponse:
+    detail = live.site_detail_get(site_id=site_id, write_back=False)
+    form = forms.SiteForm.editing_site(detail.site, request.POST or None)
+    update = partial(jobs_services.site_update, user=request.user, site_id=site_id)
+    context = {"site": detail.site, "upstream_banner": detail.upstream_error}
+    back = reverse("site_detail", args=[site_id])
+    return edit_page(request, "dispatch/site_form.html", context, form, update, back=back)
+
+
+site_refresh = refresh_view(live.site_refresh, page="site", done="Site refreshed from TechLink.")
+
+
+@dispatcher_required
+@require_POST
+@upstream_page
+def site_attribute_set(request: HttpRequest, site_id: int) -> HttpResponse:
+    def send(data: dict[str, Any]) -> UpstreamWrite:
+        return jobs_services.site_attribute_set(user=request.user, site_id=site_id, **data)
+
+    form = forms.SiteAttributeForm(request.POST)
+    owner = {"site_id": site_id}
+    return send_into(request, "site", "attributes", owner, form, send, message="Setting attribute “{name}”.")
+
+
+@dispatcher_required
+@require_POST
+def site_attribute_remove(request: HttpRequest, site_id: int) -> HttpResponse:
+    form = forms.SiteAttributeRemoveForm(request.POST)
+    back = reverse("site_detail", args=[site_id])
+    if not form.is_valid():
+        messages.error(request, "Say which attribute to remove.")
+        return redirect(back)
+    name = form.cleaned_data["name"]
+    if not form.cleaned_data["confirm"]:
+        return confirm(
+            request,
+            question=f"Remove the attribute “{name}” from this site?",
+            detail=form.cleaned_data["value"],
+            action=reverse("site_attribute_remove", args=[site_id]),
+            back=back,
+            fields={"name": name},
+        )
+    write = jobs_services.site_attribute_remove(user=request.user, site_id=site_id, name=name)
+    return queued_removal(request, write, back=back, label=name, message=f"Removing attribute “{name}”.")

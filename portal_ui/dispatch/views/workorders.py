@@ -1,0 +1,201 @@
+"""Work orders: the list, new and edit, refresh, notes and tasks (the page itself: ``pages.py``)."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+from urllib.parse import urlencode
+
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from portal_ui.accounts.permissions import dispatcher_required, viewer_required
+from portal_ui.core.htmx import partial_or_page, vary_on_htmx
+from portal_ui.dispatch import forms, live, selectors
+from portal_ui.dispatch.selectors import Reference
+from portal_ui.dispatch.views.common import (
+    PER_PAGE,
+    dismiss_replaced,
+    edit_page,
+    int_param,
+    refresh_view,
+    refused_write,
+    send_form,
+    upstream_page,
+)
+from portal_ui.dispatch.views.pages import send_into
+from portal_ui.jobs import services as jobs_services
+from portal_ui.jobs.models import UpstreamWrite, WriteKind
+from portal_ui.mirror import selectors as mirror_selectors
+
+
+def _sort_links(current: str, filters: dict[str, str]) -> list[dict[str, Any]]:
+    links = []
+    for key, label in forms.SORT_COLUMNS.items():
+        active = current.lstrip("-") == key
+        descending = current.startswith("-")
+        if active:
+            next_sort = key if descending else f"-{key}"
+        else:
+            next_sort = f"-{key}" if key in ("id", "modified") else key
+        links.append(
+            {
+                "key": key,
+                "label": label,
+                "active": active,
+                "descending": active and descending,
+                "query": urlencode({**filters, "sort": next_sort}),
+            }
+        )
+    return links
+
+
+@viewer_required
+@require_GET
+@vary_on_htmx
+def workorder_list(request: HttpRequest) -> HttpResponse:
+    """Work orders from the read model, filtered and sorted; htmx gets the ``rows`` only."""
+    reference, _ = live.reference_lists_get()
+    form = forms.WorkOrderFilterForm(request.GET or None, reference=reference)
+    filters = form.filters() if form.is_bound else {}
+    sort = request.GET.get("sort", "-id")
+    if sort not in mirror_selectors.WORKORDER_SORTS:
+        sort = "-id"
+    page = Paginator([], PER_PAGE).get_page(1)  # bad filters find nothing (and say why)
+    if not form.is_bound or form.is_valid():
+        try:
+            page = mirror_selectors.workorder_list(
+                filters=filters, sort=sort, page=int_param(request, "page"), per_page=PER_PAGE
+            )
+        except mirror_selectors.InvalidFilter as exc:
+            form.add_error(None, str(exc))
+    context = {
+        "form": form,
+        "page": page,
+        "sort": sort,
+        "sort_links": _sort_links(sort, filters),
+        "query": urlencode({**filters, "sort": sort}),
+        "project_names": reference.project_names,
+        "freshness": selectors.freshness(),
+    }
+    status = 400 if form.errors else 200
+    return partial_or_page(request, "dispatch/workorders.html", "rows", context, status=status)
+
+
+def _unsent_form(
+    request: HttpRequest, data: QueryDict, reference: Reference, refused: UpstreamWrite | None, choices: list
+) -> tuple[forms.WorkOrderCreateForm, list]:
+    """The new work order form before it is sent, and the site picker's options: what was typed so far (a
+    site search without JavaScript posts the form), a refused create's fields, or the site it was opened
+    for (``?site=``)."""
+    field_names = forms.WorkOrderCreateForm(reference=reference).fields
+    initial = {k: v for k, v in data.items() if k in field_names and v != ""}
+    if refused is not None and request.method == "GET":
+        fields = forms.WorkOrderCreateForm.initial_from_upstream(refused.payload.get("fields", {}))
+        initial |= {k: v for k, v in fields.items() if k in field_names and v}
+        choices = choices or selectors.site_choices(str(initial.get("site_id", "")))
+    if data.get("site", "").isdigit():
+        initial["site_id"] = int(data["site"])
+        choices = choices or selectors.site_choices(data["site"])
+    if len(choices) == 1:
+        initial.setdefault("site_id", choices[0][0])
+    return forms.WorkOrderCreateForm(initial=initial, reference=reference, site_choices=choices), choices
+
+
+@dispatcher_required
+def workorder_new(request: HttpRequest) -> HttpResponse:
+    reference, problem = live.reference_lists_get()
+    params = request.POST if request.method == "POST" else request.GET
+    site_q = params.get("site_q", "").strip()
+    choices = selectors.site_choices(site_q)
+    refused = refused_write(request, WriteKind.WORKORDER_CREATE)
+
+    def page(form: forms.WorkOrderCreateForm, status: int = 400) -> HttpResponse:
+        context = {
+            "form": form,
+            "site_q": site_q,
+            "site_choices": choices,
+            "upstream_banner": problem,
+            "refused": refused,
+        }
+        return render(request, "dispatch/workorder_form.html", context, status=status)
+
+    if request.method != "POST" or "search_sites" in request.POST:
+        form, choices = _unsent_form(request, params, reference, refused, choices)
+        return page(form, status=200)
+    form = forms.WorkOrderCreateForm(request.POST, reference=reference, site_choices=choices)
+
+    def send(data: dict[str, Any]) -> UpstreamWrite:
+        if not live.site_known(site_id=data["site_id"]):
+            raise ValidationError({"site_id": f"TechLink has no site #{data['site_id']}."})
+        write = jobs_services.workorder_create(user=request.user, fields=form.upstream_fields())
+        dismiss_replaced(request, refused)
+        return write
+
+    return send_form(
+        request,
+        form,
+        send,
+        message="Work order “{summary}” is on its way to TechLink.",
+        back=reverse("workorders"),
+        invalid=page,
+        to_job=True,
+    )
+
+
+@dispatcher_required
+@upstream_page
+def workorder_edit(request: HttpRequest, workorder_id: int) -> HttpResponse:
+    detail = live.workorder_detail_get(workorder_id=workorder_id, write_back=False)
+    form = forms.WorkOrderEditForm.editing_workorder(
+        detail.workorder, request.POST or None, reference=detail.reference
+    )
+    update = partial(jobs_services.workorder_update, user=request.user, workorder_id=workorder_id)
+    context = {"wo": detail.workorder, "upstream_banner": detail.upstream_error}
+    back = reverse("workorder_detail", args=[workorder_id])
+    return edit_page(request, "dispatch/workorder_edit.html", context, form, update, back=back)
+
+
+workorder_refresh = refresh_view(
+    live.workorder_refresh, page="workorder", done="Work order refreshed from TechLink."
+)
+
+
+@dispatcher_required
+@require_POST
+@upstream_page
+def workorder_note_add(request: HttpRequest, workorder_id: int) -> HttpResponse:
+    def send(data: dict[str, Any]) -> UpstreamWrite:
+        return jobs_services.workorder_note_add(
+            user=request.user, workorder_id=workorder_id, note=data["note"]
+        )
+
+    form = forms.NoteForm(request.POST)
+    owner = {"workorder_id": workorder_id}
+    return send_into(request, "workorder", "notes", owner, form, send, message="Adding the note in TechLink.")
+
+
+@dispatcher_required
+@require_POST
+@upstream_page
+def workorder_task_add(request: HttpRequest, workorder_id: int) -> HttpResponse:
+    reference, _ = live.reference_lists_get()
+
+    def send(data: dict[str, Any]) -> UpstreamWrite:
+        quantity = data["quantity"]
+        return jobs_services.workorder_task_add(
+            user=request.user,
+            workorder_id=workorder_id,
+            taskitem_id=data["taskitem_id"],
+            description=data["description"],
+            rate=str(data["rate"]),
+            quantity=str(quantity.normalize()) if quantity is not None else 1,
+        )
+
+    form = forms.TaskForm(request.POST, reference=reference)
+    owner = {"workorder_id": workorder_id}
+    return send_into(request, "workorder", "tasks", owner, form, send, message="Adding task “{description}”.")
