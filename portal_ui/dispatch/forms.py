@@ -105,28 +105,55 @@ def _reference_choice(field_label: str, options: list[tuple[int, str]], *, blank
     return forms.IntegerField(required=False, min_value=1, label=f"{field_label} (number)")
 
 
+# The most text TechLink takes in one field (it refuses a longer description or site note).
+TEXT_MAX_BYTES = 1024 * 1024
+
+
+def line_breaks(value: Any) -> Any:
+    """Text with its line breaks as TechLink keeps them: browsers submit CRLF (or a lone CR), TechLink has LF."""
+    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
+
+
+def fits_techlink(value: str) -> None:
+    size = len(value.encode("utf-8"))
+    if size > TEXT_MAX_BYTES:
+        raise forms.ValidationError(
+            f"This text is {size / 1024:,.0f} KB; TechLink takes at most {TEXT_MAX_BYTES // 1024:,} KB in one field."
+        )
+
+
+def long_text(**kwargs: Any) -> forms.CharField:
+    """A multi-line text field as TechLink takes it (at most ``TEXT_MAX_BYTES``)."""
+    return forms.CharField(
+        widget=forms.Textarea(attrs=kwargs.pop("attrs", {})), validators=[fits_techlink], **kwargs
+    )
+
+
 class UpstreamForm(forms.Form):
     """A form whose cleaned data is sent to TechLink under TechLink's field names (``UPSTREAM_NAMES`` maps
-    the fields named otherwise here)."""
+    the fields named otherwise here). Text is sent with LF line breaks, and a field counts as changed only
+    when its text differs once line breaks are alike."""
 
     UPSTREAM_NAMES: dict[str, str] = {}
 
     def upstream_fields(self) -> dict[str, Any]:
         """Every filled field, for a new object."""
         return {
-            self.UPSTREAM_NAMES.get(name, name): value
+            self.UPSTREAM_NAMES.get(name, name): line_breaks(value)
             for name, value in self.cleaned_data.items()
             if value not in (None, "")
         }
 
     def upstream_changes(self) -> dict[str, Any]:
         """Only the fields the staff member changed (even when changed to empty), for an update."""
-        return {
-            self.UPSTREAM_NAMES.get(name, name): ""
-            if self.cleaned_data.get(name) is None
-            else self.cleaned_data[name]
-            for name in self.changed_data
-        }
+        changes = {}
+        for name in self.changed_data:
+            value = line_breaks(self.cleaned_data.get(name))
+            initial = line_breaks(self.get_initial_for_field(self.fields[name], name))
+            if isinstance(value, str) and value == ("" if initial is None else str(initial)).strip():
+                continue
+            changes[self.UPSTREAM_NAMES.get(name, name)] = "" if value is None else value
+        return changes
 
     @classmethod
     def initial_from_upstream(cls, fields: dict[str, Any]) -> dict[str, Any]:
@@ -164,7 +191,7 @@ class SiteForm(UpstreamForm):
     secondary_contact_name = forms.CharField(required=False, max_length=120, label="Secondary contact name")
     secondary_contact_phone = forms.CharField(required=False, max_length=40, label="Secondary contact phone")
     secondary_contact_email = forms.EmailField(required=False, label="Secondary contact e-mail")
-    notes = forms.CharField(required=False, widget=forms.Textarea)
+    notes = long_text(required=False)
 
     def clean_zip(self) -> str:
         return self.cleaned_data["zip"].strip()
@@ -269,7 +296,7 @@ class WorkOrderEditForm(UpstreamForm):
     ]  # fmt: skip
 
     summary = forms.CharField(max_length=255)
-    description = forms.CharField(required=False, widget=forms.Textarea)
+    description = long_text(required=False)
     po = forms.CharField(required=False, max_length=100, label="PO")
     client_reference = forms.CharField(required=False, max_length=100, label="Client reference")
     requested_install = forms.CharField(
@@ -345,6 +372,9 @@ class WorkOrderCreateForm(WorkOrderEditForm):
 
 class NoteForm(forms.Form):
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=10000)
+
+    def clean_note(self) -> str:
+        return line_breaks(self.cleaned_data["note"])
 
 
 class TaskForm(forms.Form):

@@ -320,6 +320,20 @@ def site_known(*, site_id: int) -> bool:
     return True
 
 
+def workorder_known(*, workorder_id: int) -> bool:
+    """False only when TechLink says the work order does not exist (the read model is asked first); when
+    TechLink cannot be asked now, the write is queued and TechLink checks when it is sent."""
+    if selectors.workorder_stored(workorder_id=workorder_id) is not None:
+        return True
+    try:
+        techlink_client().workorder_get(workorder_id)
+    except errors.TechLinkNotFound:
+        return False
+    except errors.TechLinkError:
+        return True
+    return True
+
+
 # -- files ----------------------------------------------------------------------------------------
 
 

@@ -114,7 +114,9 @@ def test_it_answers_other_pages_while_techlink_hangs(live_server, hanging, setti
 
     viewer = make_user("viewer")
     mirror_reference_store(projects=[], task_items=[], users=[])  # reference lists known: no call for them
-    workorder = types.WorkOrder(id=1001, status="Scheduled", status_code=60, summary="Replace the hung switch")
+    workorder = types.WorkOrder(
+        id=1001, status="Scheduled", status_code=60, summary="Replace the hung switch"
+    )
     mirror_workorder_store(workorder=workorder)
     session = logged_in(live_server, viewer)
     detail = f"{live_server.url}{reverse('workorder_detail', args=[workorder.id])}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 
+import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
@@ -318,3 +319,31 @@ def test_it_shares_a_work_order_with_a_customer_in_one_step(dispatcher_client, w
 def test_it_offers_sharing_only_to_dispatchers(viewer_client, workorder):
     page = viewer_client.get(reverse("workorder_detail", args=[workorder.id])).content.decode()
     assert 'id="share-form"' not in page
+
+
+def test_it_says_when_a_sync_cannot_be_queued(viewer_client, monkeypatch):
+    from kombu.exceptions import OperationalError
+
+    from portal_ui.mirror import tasks
+
+    def refused(*args, **kwargs):
+        raise OperationalError("Connection refused")
+
+    monkeypatch.setattr(tasks.mirror_sync_open_task, "delay", refused)
+    response = viewer_client.post(reverse("sync_request"), follow=True)
+    assert response.status_code == 200
+    assert "could not be queued" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/workorders/0/",
+        "/sites/0/",
+        "/workorders/0/notes/",
+        "/workorders/0/documents/0/download/",
+        "/sites/0/edit/",
+    ],
+)
+def test_it_answers_404_for_an_id_of_0(dispatcher_client, url):
+    assert dispatcher_client.get(url).status_code == 404

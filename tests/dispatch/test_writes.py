@@ -149,6 +149,32 @@ def test_it_sends_only_the_changed_work_order_fields(
     )
 
 
+def test_it_does_not_send_an_unchanged_multi_line_description_again(dispatcher_client, workorder, tl):
+    tl.workorder_update(workorder.id, description="Line one\nLine two")
+    data = _form_data(WorkOrderEditForm.initial_from_workorder(tl.workorder_get(workorder.id)))
+    data["description"] = "Line one\r\nLine two"  # as a browser submits a textarea
+    data["summary"] = "Only the summary changed"
+    response = dispatcher_client.post(reverse("workorder_edit", args=[workorder.id]), data)
+    assert response.status_code == 302
+    assert UpstreamWrite.objects.get().payload["changes"] == {"summary": "Only the summary changed"}
+
+
+def test_it_sends_line_breaks_as_techlink_keeps_them(dispatcher_client, workorder, tl):
+    data = _form_data(WorkOrderEditForm.initial_from_workorder(tl.workorder_get(workorder.id)))
+    data["description"] = "First\r\nSecond\rThird"
+    dispatcher_client.post(reverse("workorder_edit", args=[workorder.id]), data)
+    assert UpstreamWrite.objects.get().payload["changes"] == {"description": "First\nSecond\nThird"}
+
+
+def test_it_refuses_a_description_longer_than_techlink_takes(dispatcher_client, workorder, tl):
+    data = _form_data(WorkOrderEditForm.initial_from_workorder(tl.workorder_get(workorder.id)))
+    data["description"] = "x" * (1024 * 1024 + 1)
+    response = dispatcher_client.post(reverse("workorder_edit", args=[workorder.id]), data)
+    assert response.status_code == 400
+    assert "TechLink takes at most 1,024 KB" in response.content.decode()
+    assert not UpstreamWrite.objects.exists()
+
+
 def test_it_sends_nothing_when_nothing_changed(dispatcher_client, workorder, tl):
     data = _form_data(WorkOrderEditForm.initial_from_workorder(tl.workorder_get(workorder.id)))
     response = dispatcher_client.post(reverse("workorder_edit", args=[workorder.id]), data)
@@ -363,3 +389,24 @@ def test_it_lists_changes_not_yet_confirmed_on_the_detail_page(
     html = client_for(viewer).get(reverse("workorder_detail", args=[workorder.id])).content.decode()
     assert 'id="open-writes"' in html
     assert f'id="write-{write.id}"' in html
+
+
+def test_it_refuses_a_note_to_a_work_order_techlink_does_not_have(dispatcher_client, upstream):
+    response = dispatcher_client.post(
+        reverse("workorder_note_add", args=[987654]), {"note": "Gate code 1234"}, **HTMX
+    )
+    assert response.status_code == 400
+    assert "TechLink has no work order #987654" in response.content.decode()
+    # Without JavaScript the page itself answers: there is no such work order.
+    plain = dispatcher_client.post(reverse("workorder_note_add", args=[987654]), {"note": "Gate code 1234"})
+    assert plain.status_code == 404
+    assert not UpstreamWrite.objects.exists()
+
+
+def test_it_refuses_an_attribute_for_a_site_techlink_does_not_have(dispatcher_client, upstream):
+    response = dispatcher_client.post(
+        reverse("site_attribute_set", args=[987654]), {"name": "Gate", "value": "1234"}, **HTMX
+    )
+    assert response.status_code == 400
+    assert "TechLink has no site #987654" in response.content.decode()
+    assert not UpstreamWrite.objects.exists()

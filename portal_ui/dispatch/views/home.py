@@ -28,6 +28,12 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_POST
 def sync_request(request: HttpRequest) -> HttpResponse:
     """Queue a sync now. Bringing the copy up to date only reads from TechLink, so viewers may ask too."""
-    mirror_services.mirror_sync_request()
-    messages.success(request, "A sync with TechLink has been queued; lists update as it runs.")
+    if mirror_services.mirror_sync_request():
+        messages.success(request, "A sync with TechLink has been queued; lists update as it runs.")
+    else:
+        messages.warning(
+            request,
+            "The sync could not be queued right now (the task queue is not answering). "
+            "The scheduled syncs run as soon as it is back.",
+        )
     return redirect(safe_next(request, reverse("home")))

@@ -123,4 +123,16 @@ def send_into(
             )
         return _PAGES[page](request, **owner, status=400, **{section.form: form})
 
+    if form.is_valid() and not _owner_known(page, owner):
+        what = "work order" if page == "workorder" else page
+        form.add_error(None, f"TechLink has no {what} #{next(iter(owner.values()))}; nothing was sent.")
     return send_form(request, form, send, message=message, back=where.url(**owner), invalid=invalid)
+
+
+def _owner_known(page: str, owner: dict[str, int]) -> bool:
+    """Whether the site or work order a write goes to exists (see ``live.site_known``)."""
+    if page == "workorder":
+        return live.workorder_known(**owner)
+    if page == "site":
+        return live.site_known(**owner)
+    return True
