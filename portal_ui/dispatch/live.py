@@ -306,32 +306,29 @@ def site_refresh(*, site_id: int) -> None:
         mirror_services.mirror_site_refresh(site_id=site_id)
 
 
-def site_known(*, site_id: int) -> bool:
-    """False only when TechLink says the site does not exist; when it cannot be asked now, TechLink checks
-    again when the work order is sent."""
-    if selectors.site_stored(site_id=site_id) is not None:
+def _known(stored: object, fetch: Callable[[], object]) -> bool:
+    """False only when TechLink says the object does not exist (the read model is asked first); when
+    TechLink cannot be asked now, a write is queued and TechLink checks when it is sent."""
+    if stored is not None:
         return True
     try:
-        techlink_client().site_get(site_id)
+        fetch()
     except errors.TechLinkNotFound:
         return False
     except errors.TechLinkError:
         return True
     return True
+
+
+def site_known(*, site_id: int) -> bool:
+    return _known(selectors.site_stored(site_id=site_id), partial(techlink_client().site_get, site_id))
 
 
 def workorder_known(*, workorder_id: int) -> bool:
-    """False only when TechLink says the work order does not exist (the read model is asked first); when
-    TechLink cannot be asked now, the write is queued and TechLink checks when it is sent."""
-    if selectors.workorder_stored(workorder_id=workorder_id) is not None:
-        return True
-    try:
-        techlink_client().workorder_get(workorder_id)
-    except errors.TechLinkNotFound:
-        return False
-    except errors.TechLinkError:
-        return True
-    return True
+    return _known(
+        selectors.workorder_stored(workorder_id=workorder_id),
+        partial(techlink_client().workorder_get, workorder_id),
+    )
 
 
 # -- files ----------------------------------------------------------------------------------------

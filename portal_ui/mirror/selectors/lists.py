@@ -221,23 +221,12 @@ def site_filter(
     return qs
 
 
-def site_search(
-    *,
-    site_code: str | None = None,
-    name: str | None = None,
-    address: str | None = None,
-    city: str | None = None,
-    state: str | None = None,
-    zip: str | None = None,
-    page: int = 1,
-    per_page: int = 25,
-) -> Page:
-    """One page of sites (``SiteRow``), newest first, matching upstream-style wildcard filters.
-
-    ``site_code`` is the client's own site code (e.g. "ST-00123"; upstream's ``site_id`` search field);
-    ``state`` matches the abbreviation or the full name.
+def site_search(*, page: int = 1, per_page: int = 25, **filters: str | None) -> Page:
+    """One page of sites (``SiteRow``), newest first, matching upstream-style wildcard filters (those of
+    ``site_filter``): ``site_code`` is the client's own site code (e.g. "ST-00123"; upstream's ``site_id``
+    search field); ``state`` matches the abbreviation or the full name.
     """
-    qs = site_filter(site_code=site_code, name=name, address=address, city=city, state=state, zip=zip)
+    qs = site_filter(**filters)
     paginator = Paginator(qs.order_by("-id").values(*_SITE_ONLY), per_page)
     result = paginator.get_page(page)
     result.object_list = [_site_row(r) for r in result.object_list]

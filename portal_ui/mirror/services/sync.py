@@ -206,23 +206,30 @@ def _fetch_stream[T](
             yield batch
 
 
+def _sorted_out[T](
+    batch: list[tuple[int, T | Exception]], what: str, report: SyncReport
+) -> tuple[list[T], list[int]]:
+    """A batch's answers: the objects found, and the ids TechLink no longer has; failures are reported."""
+    report.upstream_calls += len(batch)
+    found, gone = [], []
+    for object_id, result in batch:
+        if isinstance(result, errors.TechLinkNotFound):
+            gone.append(object_id)
+        elif isinstance(result, Exception):
+            report.failures.append(f"{what} #{object_id}: {result}")
+        else:
+            found.append(result)
+    return found, gone
+
+
 def _fetch_workorders(ids: Sequence[int], report: SyncReport) -> set[int]:
     """Fetch and store work orders (with their sites) in batches; returns the site ids that came along."""
     client = techlink_client()
     seen_sites: set[int] = set()
     stored_sites: set[int] = set()
     for batch in _fetch_stream(lambda wo_id: client.workorder_get(wo_id, include_site=True), ids):
-        report.upstream_calls += len(batch)
-        found, gone = [], []
-        for wo_id, result in batch:
-            if isinstance(result, errors.TechLinkNotFound):
-                gone.append(wo_id)
-            elif isinstance(result, Exception):
-                report.failures.append(f"Work order #{wo_id}: {result}")
-            else:
-                found.append(result)
-                if result.site is not None:
-                    seen_sites.add(result.site.id)
+        found, gone = _sorted_out(batch, "Work order", report)
+        seen_sites.update(wo.site.id for wo in found if wo.site is not None)
         store_workorders(found, stored_sites=stored_sites)
         _heartbeat()
         if gone:
@@ -235,15 +242,7 @@ def _fetch_workorders(ids: Sequence[int], report: SyncReport) -> set[int]:
 def _fetch_sites(ids: Sequence[int], report: SyncReport) -> None:
     client = techlink_client()
     for batch in _fetch_stream(client.site_get, ids):
-        report.upstream_calls += len(batch)
-        found, gone = [], []
-        for site_id, result in batch:
-            if isinstance(result, errors.TechLinkNotFound):
-                gone.append(site_id)
-            elif isinstance(result, Exception):
-                report.failures.append(f"Site #{site_id}: {result}")
-            else:
-                found.append(result)
+        found, gone = _sorted_out(batch, "Site", report)
         store_sites(found)
         _heartbeat()
         if gone:
