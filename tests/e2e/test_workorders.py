@@ -76,7 +76,7 @@ def test_it_adds_a_note_and_uploads_and_downloads_a_document(page, live, techlin
     documents.get_by_label("Description").fill("Survey of the old panel")
     documents.get_by_role("button", name="Upload client document").click()
     _wait_saved(page.locator("#document-status .write-status"))
-    expect(documents.get_by_role("link", name=f"panel-survey-{tag}.bin")).to_be_visible()
+    expect(documents.get_by_role("link", name=f"panel-survey-{tag}.bin", exact=True)).to_be_visible()
 
     page.reload()
     note = notes.locator(".note", has_text=note_text)
@@ -84,7 +84,7 @@ def test_it_adds_a_note_and_uploads_and_downloads_a_document(page, live, techlin
     expect(notes.locator("b")).to_have_count(0)  # the markup was shown as text, not rendered
     assert any(n.content == note_text for n in techlink.workorder_notes(workorder.id))
 
-    link = documents.get_by_role("link", name=f"panel-survey-{tag}.bin")
+    link = documents.get_by_role("link", name=f"panel-survey-{tag}.bin", exact=True)
     expect(link).to_be_visible()
     expect(documents.get_by_role("row", name=re.compile(f"panel-survey-{tag}"))).to_contain_text(
         "Survey of the old panel"
