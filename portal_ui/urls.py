@@ -1,11 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path, register_converter
+from django.urls import include, path
 
 from portal_ui.core import views as core_views
-from portal_ui.core.converters import PositiveIdConverter
-
-register_converter(PositiveIdConverter, "id")
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
