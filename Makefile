@@ -14,7 +14,7 @@ ifneq ($(filter true 1 yes,$(CI)),)
 TEST_ENV := DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/15}
 endif
 
-.PHONY: run test install lint bench clean
+.PHONY: run test install lint bench bench-load clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is required (none found on PATH or in pyenv)"; exit 1; }
@@ -44,6 +44,10 @@ lint: install
 
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# Concurrent load on the production web server (needs PostgreSQL and wrk): BENCH_ARGS="--servers all --soak 300"
+bench-load: install
+	$(PY) bench/load.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var/broker var/staticfiles
