@@ -158,8 +158,9 @@ _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 
 
 def _ms(text: str) -> float:
-    number, unit = re.match(r"([\d.]+)(us|ms|s|m)", text).groups()
-    return float(number) * _UNITS[unit]
+    """A wrk latency ("812.00us", "1.20s") in milliseconds; NaN when wrk had none (no answer at all)."""
+    match = re.match(r"([\d.]+)(us|ms|s|m)$", text)
+    return float(match[1]) * _UNITS[match[2]] if match else float("nan")
 
 
 def wrk(url: str, headers: dict[str, str], *, connections: int, duration: int, threads: int = 2) -> dict:
