@@ -29,7 +29,8 @@ API_BUDGET = 5
 
 
 def queries(client, url: str, **headers: str) -> int:
-    client.get(url, headers=headers)  # once before: what is done once a minute (a key's last use) is not counted
+    # Once before, so that what is done once a minute (recording a key's last use) is not counted.
+    client.get(url, headers=headers)
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url, headers=headers)
     assert response.status_code == 200, (url, response.status_code)
