@@ -1,7 +1,10 @@
 """The outbox: every change sent to TechLink is recorded here first as a write, then sent by a worker."""
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from .kinds import KINDS, Kind
 
@@ -59,11 +62,15 @@ class UpstreamWrite(models.Model):
     baseline = models.JSONField(null=True, blank=True)
     in_doubt = models.BooleanField(default=False)
 
-    # Bookkeeping for workers: every state change bumps ``version`` (claims are conditional on it).
+    # The schedule, kept here and nowhere else: a queued write is due once ``next_attempt_at`` has passed (none:
+    # at once). A running write belongs to its worker until ``lease_until``, which the worker renews while it
+    # sends. Every state change bumps ``version`` (claims are conditional on it). A write still not taken by
+    # TechLink at ``give_up_at`` fails.
     version = models.PositiveIntegerField(default=0)
     lease_until = models.DateTimeField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     enqueued_at = models.DateTimeField(null=True, blank=True)
+    give_up_at = models.DateTimeField(null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -104,7 +111,43 @@ class UpstreamWrite(models.Model):
         return kind.change_url(self) if kind is not None and self.status == WriteStatus.FAILED else ""
 
     @property
+    def next_try_at(self) -> datetime | None:
+        """When a queued write waiting for TechLink is tried next (None: not waiting for a later try)."""
+        if (
+            self.status == WriteStatus.QUEUED
+            and self.next_attempt_at
+            and self.next_attempt_at > timezone.now()
+        ):
+            return self.next_attempt_at
+        return None
+
+    @property
+    def next_try_soon(self) -> bool:
+        """The next try is less than a minute away."""
+        return self.next_try_at is not None and (self.next_try_at - timezone.now()).total_seconds() < 60
+
+    @property
     def badge(self) -> str:
         return {"done": "ok", "failed": "bad", "running": "warn", "queued": "", "dismissed": ""}.get(
             self.status, ""
         )
+
+
+class OutboxState(models.Model):
+    """The outbox's one shared row (pk 1): whether TechLink is being waited out.
+
+    While ``paused_until`` is set, no write is sent but one, the probe, once that time has come; the probe's
+    worker holds ``probe_until`` (renewed while it sends). ``probe_failures`` probes have failed so far (the
+    pause grows with them), ``failures_in_row`` attempts have failed one after the other with no answer from
+    TechLink in between."""
+
+    paused_until = models.DateTimeField(null=True, blank=True)
+    probe_until = models.DateTimeField(null=True, blank=True)
+    probe_failures = models.PositiveIntegerField(default=0)
+    failures_in_row = models.PositiveIntegerField(default=0)
+    since = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Paused until {self.paused_until:%H:%M:%S}" if self.paused_until else "Sending"

@@ -2,17 +2,19 @@
 TechLink.
 
 Each ``<entity>_<action>`` service checks the input against its kind (``portal_ui.jobs.kinds``), records a write
-(payload, uploaded file, who asked) and queues it once the surrounding transaction commits; the outbox
-(``portal_ui.jobs.outbox``) sends it. Nothing staff typed or uploaded is lost: a failed write keeps its payload
+(payload, uploaded file, who asked) and wakes a worker for it once the surrounding transaction commits; the
+outbox (``portal_ui.jobs.outbox``) sends it. Nothing staff typed or uploaded is lost: a failed write keeps its payload
 and file, and staff send it again (``upstream_write_retry``) or give it up (``upstream_write_dismiss``).
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -45,6 +47,7 @@ def upstream_write_record(
             actor_label=actor_label.strip()[:200],
             marker=accepted.marker[:300],
             enqueued_at=timezone.now(),
+            give_up_at=_give_up_at(),
         )
         if accepted.upload is not None:
             # The name TechLink will store (the client sends it stripped), so a repeat can be recognised.
@@ -54,6 +57,11 @@ def upstream_write_record(
         write.save()
         transaction.on_commit(lambda: outbox.enqueue_if_next(write))
     return write
+
+
+def _give_up_at() -> datetime:
+    """Until when a write made (or retried) now is tried, however long TechLink cannot be reached."""
+    return timezone.now() + timedelta(seconds=settings.JOBS_RETRY_FOR_SECONDS)
 
 
 def _record(kind: str, user: User | None, actor_label: str, **values: Any) -> UpstreamWrite:
@@ -122,8 +130,17 @@ def workorder_update(
 def workorder_note_add(
     *, user: User | None, workorder_id: int, note: str, actor_label: str = ""
 ) -> UpstreamWrite:
-    """Add a note to a work order."""
+    """Add a note to a work order (its text as given; see ``staff_signed``)."""
     return _record(WriteKind.WORKORDER_NOTE_ADD, user, actor_label, workorder_id=workorder_id, note=note)
+
+
+def staff_signed(*, note: str, user: User | None) -> str:
+    """A note a staff member wrote, as it goes to TechLink, which signs every note with the dashboard's one
+    account: "<note>\n\n— Jane Doe (dispatch)". A customer's comment comes signed already."""
+    text = (note or "").strip()
+    if user is None or not text:
+        return text
+    return f"{text}\n\n— {user.get_full_name() or user.username} (dispatch)"
 
 
 def workorder_task_add(
@@ -188,6 +205,7 @@ def upstream_write_retry(*, write: UpstreamWrite, user: User | None = None) -> U
         version=write.version + 1,
         next_attempt_at=None,
         enqueued_at=timezone.now(),
+        give_up_at=_give_up_at(),
         finished_at=None,
         updated_at=timezone.now(),
     )

@@ -1,9 +1,11 @@
 """Bad input, refusals, transient failures, retries and repeats after an unknown outcome."""
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from portal_ui.integrations.techlink import errors
 from portal_ui.jobs import outbox, services
@@ -97,7 +99,10 @@ def test_it_shows_the_upstream_validation_message(dispatcher, run_on_commit, ups
     assert "ZIP" in write.error
 
 
-def test_it_retries_a_transient_error(dispatcher, run_on_commit, monkeypatch, workorder_id, client_):
+def test_it_retries_a_transient_error_later_without_a_message_in_the_broker(
+    dispatcher, run_on_commit, monkeypatch, settings, settle, workorder_id, client_
+):
+    settings.JOBS_RETRY_BACKOFF_SECONDS = 2.0
     calls = fail_first_calls(
         monkeypatch,
         client_,
@@ -105,21 +110,33 @@ def test_it_retries_a_transient_error(dispatcher, run_on_commit, monkeypatch, wo
         errors.TechLinkServerError("TechLink is busy", code=500),
         times=2,
     )
+    woken = []
+    real_enqueue = outbox.enqueue
+    monkeypatch.setattr(outbox, "enqueue", lambda write_id: woken.append(write_id) or real_enqueue(write_id))
     note = f"Retry me {uuid.uuid4().hex}"
     with run_on_commit():
         write = services.workorder_note_add(user=dispatcher, workorder_id=workorder_id, note=note)
     write.refresh_from_db()
+    assert (write.status, write.attempts) == ("queued", 1)
+    assert write.next_attempt_at > timezone.now()  # the schedule is the row
+    assert write.error == "TechLink is busy (will try again)"
+    assert woken == [write.pk]  # one wake-up when it was made; none holds the retry
+
+    settle()
+    write.refresh_from_db()
     assert write.status == "done", write.error
     assert (write.attempts, len(calls)) == (3, 3)
+    assert woken == [write.pk]
     assert len([n for n in client_.workorder_notes(workorder_id) if n.content == note]) == 1
 
 
-def test_it_gives_up_after_the_last_attempt_and_keeps_the_file(
-    dispatcher, run_on_commit, settings, faults, workorder_id, client_, make_upload
+def test_it_keeps_trying_until_its_time_is_up_and_keeps_the_file(
+    dispatcher, run_on_commit, settings, settle, faults, workorder_id, client_, make_upload
 ):
-    settings.JOBS_MAX_ATTEMPTS = 3
+    settings.JOBS_RETRY_FOR_SECONDS = 600
+    settings.JOBS_RETRY_BACKOFF_SECONDS, settings.JOBS_RETRY_BACKOFF_MAX_SECONDS = 2.0, 60.0
     content = uuid.uuid4().bytes
-    faults(error_rate=1.0)
+    faults(error_rate=1.0)  # every request answered with a 500 envelope: not applied, not refused
     with run_on_commit():
         write = services.workorder_document_upload(
             user=dispatcher,
@@ -127,9 +144,13 @@ def test_it_gives_up_after_the_last_attempt_and_keeps_the_file(
             upload=make_upload("photo.bin", content),
             description="x1",
         )
+    started = timezone.now()
+    settle()
     write.refresh_from_db()
-    assert (write.status, write.attempts) == ("failed", 3)
-    assert write.error.startswith("TechLink did not accept this after 3 attempts")
+    assert write.status == "failed"
+    assert write.finished_at - started >= timedelta(seconds=590)
+    assert write.attempts > 6  # tried again and again, not given up after a few tries
+    assert write.error == "TechLink did not take this within 10 minutes: Internal server error"
     with write.file.open("rb") as stored:
         assert stored.read() == content
 
@@ -149,13 +170,14 @@ def test_it_retries_only_failed_writes(dispatcher, upstream, workorder_id):
 
 
 def test_it_does_not_repeat_a_note_whose_answer_was_lost(
-    dispatcher, run_on_commit, monkeypatch, workorder_id, client_
+    dispatcher, run_on_commit, settle, monkeypatch, workorder_id, client_
 ):
     note = f"Lost answer {uuid.uuid4().hex}"
     lost = errors.TechLinkTimeout("TechLink did not answer in time", maybe_applied=True)
     calls = fail_first_calls(monkeypatch, client_, "workorder_note_add", lost, apply=True)
     with run_on_commit():
         write = services.workorder_note_add(user=dispatcher, workorder_id=workorder_id, note=note)
+    settle()
     write.refresh_from_db()
     assert write.status == "done", write.error
     assert write.attempts == 2
@@ -165,7 +187,7 @@ def test_it_does_not_repeat_a_note_whose_answer_was_lost(
 
 
 def test_it_adds_the_same_note_text_again_when_staff_ask_twice(
-    dispatcher, run_on_commit, monkeypatch, workorder_id, client_
+    dispatcher, run_on_commit, settle, monkeypatch, workorder_id, client_
 ):
     note = f"Called customer {uuid.uuid4().hex}"
     with run_on_commit():
@@ -175,19 +197,21 @@ def test_it_adds_the_same_note_text_again_when_staff_ask_twice(
     fail_first_calls(monkeypatch, client_, "workorder_note_add", lost)
     with run_on_commit():
         second = services.workorder_note_add(user=dispatcher, workorder_id=workorder_id, note=note)
+    settle()
     second.refresh_from_db()
     assert (second.status, second.attempts) == ("done", 2), second.error
     assert len([n for n in client_.workorder_notes(workorder_id) if n.content == note]) == 2
 
 
 def test_it_does_not_repeat_a_work_order_whose_answer_was_lost(
-    dispatcher, run_on_commit, monkeypatch, site_id, client_
+    dispatcher, run_on_commit, settle, monkeypatch, site_id, client_
 ):
     summary = f"Install antenna {uuid.uuid4().hex}"
     lost = errors.TechLinkServerError("Bad gateway", code=502, maybe_applied=True)
     fail_first_calls(monkeypatch, client_, "workorder_create", lost, apply=True)
     with run_on_commit():
         write = services.workorder_create(user=dispatcher, fields={"site_id": site_id, "summary": summary})
+    settle()
     write.refresh_from_db()
     assert write.status == "done", write.error
     matching = client_.workorder_ids(site_id=site_id, summary=summary)
@@ -195,7 +219,7 @@ def test_it_does_not_repeat_a_work_order_whose_answer_was_lost(
 
 
 def test_it_counts_a_missing_document_as_removed_on_a_repeat(
-    dispatcher, run_on_commit, monkeypatch, workorder_id, client_, make_upload
+    dispatcher, run_on_commit, settle, monkeypatch, workorder_id, client_, make_upload
 ):
     with run_on_commit():
         upload = services.workorder_document_upload(
@@ -208,6 +232,7 @@ def test_it_counts_a_missing_document_as_removed_on_a_repeat(
         removal = services.workorder_document_delete(
             user=dispatcher, workorder_id=workorder_id, document_id=upload.result["document_id"]
         )
+    settle()
     removal.refresh_from_db()
     assert removal.status == "done", removal.error
     assert removal.attempts == 2

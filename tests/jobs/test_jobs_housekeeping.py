@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from portal_ui.jobs import outbox
+from portal_ui.jobs import pump
 from portal_ui.jobs.models import UpstreamWrite, WriteKind, WriteStatus
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +27,7 @@ def test_it_forgets_only_writes_that_finished_well_long_ago(settings):
     old_failed = write(WriteStatus.FAILED, 200)
     queued = write(WriteStatus.QUEUED, None)
 
-    assert outbox.purge_finished() == 1
+    assert pump.purge_finished() == 1
 
     remaining = set(UpstreamWrite.objects.values_list("pk", flat=True))
     assert remaining == {recent_done.pk, old_failed.pk, queued.pk}

@@ -7,6 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -35,6 +36,11 @@ def first_attempt_lost(write: UpstreamWrite, **extra) -> None:
     )
 
 
+def after_its_wait():
+    """The clock when the first attempt's wait (``first_attempt_lost``) is over."""
+    return time_machine.travel(timezone.now() + timedelta(seconds=61), tick=True)
+
+
 def notes_with(client, workorder_id: int, text: str) -> list[int]:
     return [n.note_id for n in client.workorder_notes(workorder_id) if n.content == text]
 
@@ -57,8 +63,9 @@ def test_it_keeps_a_later_write_waiting_until_the_earlier_one_is_through(
     second.refresh_from_db()
     assert second.status == "queued"
     assert client_.workorder_get(workorder_id).po == po_before
+    assert outbox.run_write(write_id=first.pk) is None  # its own time has not come either
 
-    with run_on_commit():
+    with after_its_wait(), run_on_commit():
         outbox.run_write(write_id=first.pk)
     first.refresh_from_db()
     second.refresh_from_db()
@@ -77,7 +84,7 @@ def test_it_does_not_take_a_later_identical_note_for_its_own(
     assert outbox.run_write(write_id=second.pk) is None  # waits behind the one in doubt
     assert notes_with(client_, workorder_id, text) == []
 
-    with run_on_commit():
+    with after_its_wait(), run_on_commit():
         outbox.run_write(write_id=first.pk)
     first.refresh_from_db()
     second.refresh_from_db()
@@ -124,7 +131,7 @@ def test_it_recognises_its_task_by_quantity_and_rate_too(
         workorder_id, taskitem_id=taskitem_id, description=description, rate="50", quantity=3
     )
 
-    with run_on_commit():
+    with after_its_wait(), run_on_commit():
         outbox.run_write(write_id=write.pk)
     write.refresh_from_db()
     assert write.status == "done", write.error
@@ -148,7 +155,7 @@ def test_it_recognises_its_document_by_file_name_and_description(
         workorder_id, file=io.BytesIO(b"another file"), filename="rack-back.txt", description=description
     )
 
-    with run_on_commit():
+    with after_its_wait(), run_on_commit():
         outbox.run_write(write_id=write.pk)
     write.refresh_from_db()
     assert write.status == "done", write.error
@@ -178,8 +185,9 @@ def test_it_waits_as_long_as_techlink_may_still_be_working_before_checking(
     dispatcher, monkeypatch, workorder_id, client_, settings
 ):
     settings.TECHLINK_READ_TIMEOUT = 20.0
-    queued = []
-    monkeypatch.setattr(outbox, "enqueue", lambda write_id, countdown=None: queued.append(countdown))
+    woken = []
+    monkeypatch.setattr(outbox, "enqueue", woken.append)
+    monkeypatch.setattr(outbox, "wake", woken.append)
     lost = errors.TechLinkTimeout("TechLink did not answer in time", maybe_applied=True)
     fail_first_calls(monkeypatch, client_, "workorder_note_add", lost)
     write = services.workorder_note_add(user=dispatcher, workorder_id=workorder_id, note=unique("Ladder"))
@@ -187,8 +195,11 @@ def test_it_waits_as_long_as_techlink_may_still_be_working_before_checking(
     outbox.run_write(write_id=write.pk)
     write.refresh_from_db()
     assert (write.status, write.in_doubt) == ("queued", True)
-    assert len(queued) == 1 and queued[0] >= 20.0
     assert write.next_attempt_at >= timezone.now() + timedelta(seconds=19)
+    assert woken == []  # the wait is in the row, not in a message
+    with time_machine.travel(timezone.now() + timedelta(seconds=15)):
+        assert outbox.run_write(write_id=write.pk) is None
+        assert outbox.run_due() == 0
 
 
 def test_it_lets_staff_dismiss_a_failed_write_and_removes_its_file(
@@ -224,7 +235,7 @@ def test_it_sends_a_line_of_writes_in_one_go_up_to_its_budget(
         for i in range(3)
     ]
     queued = []
-    monkeypatch.setattr(outbox, "enqueue", lambda write_id, countdown=None: queued.append(write_id))
+    monkeypatch.setattr(outbox, "enqueue", queued.append)
 
     with run_on_commit():
         outbox.run_write(write_id=writes[0].pk)

@@ -1,8 +1,13 @@
 """The outbox's pages (/jobs/): list with filters and paging, live status partial, retry and dismiss by role."""
 
 import json
+from datetime import timedelta
 
 import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from portal_ui.jobs.models import UpstreamWrite
 
@@ -242,3 +247,48 @@ def test_it_sends_a_refused_site_again_once_changed(
     again = UpstreamWrite.objects.exclude(pk=refused.pk).get()
     assert (again.kind, again.status, again.payload["fields"]["state"]) == ("site_create", "queued", "NY")
     assert response["Location"] == f"/jobs/{again.pk}/?then=open"
+
+
+def test_it_says_when_a_write_waiting_for_techlink_is_tried_next(viewer_client, dispatcher):
+    with time_machine.travel(timezone.now(), tick=False):
+        later = make_write(dispatcher, attempts=3, next_attempt_at=timezone.now() + timedelta(minutes=5),
+                           error="Could not connect to TechLink: NewConnectionError (will try again)")  # fmt: skip
+        soon = make_write(dispatcher, attempts=1, next_attempt_at=timezone.now() + timedelta(seconds=20))
+        page = viewer_client.get(f"/jobs/{later.pk}/").content.decode()
+        assert (
+            "Waiting for TechLink — next try in 5\xa0minutes · last try: Could not connect to TechLink"
+            in page
+        )
+        partial = viewer_client.get(f"/jobs/{soon.pk}/", headers={"HX-Request": "true"}).content.decode()
+        assert "Waiting for TechLink — next try in less than a minute" in partial
+        assert (
+            "Waiting for TechLink — next try in 5\xa0minutes" in viewer_client.get("/jobs/").content.decode()
+        )
+
+
+def test_it_shows_a_banner_on_every_staff_page_while_writes_wait_or_failed(client, viewer, dispatcher):
+    client.force_login(viewer)
+    assert "outbox-banner" not in client.get("/jobs/").content.decode()
+    make_write(dispatcher, status="failed", error="Invalid ZIP code")
+    make_write(dispatcher, attempts=2, next_attempt_at=timezone.now() + timedelta(minutes=1))
+    make_write(dispatcher, attempts=2, next_attempt_at=timezone.now() + timedelta(minutes=1))
+    make_write(dispatcher)  # not tried yet: not waiting for TechLink
+    for path in ("/", "/jobs/", "/portal-links/"):
+        body = client.get(path).content.decode()
+        assert "1 change could not be saved in TechLink and needs you to retry or dismiss it." in body, path
+        assert 'href="/jobs/?status=failed"' in body, path
+        assert "2 changes are waiting for TechLink and will be sent by themselves" in body, path
+    client.logout()
+    assert "outbox-banner" not in client.get("/login/").content.decode()
+
+
+def test_it_counts_for_the_banner_once_and_only_on_pages_that_show_it(viewer_client, dispatcher):
+    write = make_write(dispatcher)
+
+    def counts(**headers) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            viewer_client.get(f"/jobs/{write.pk}/", headers=headers)
+        return sum("COUNT(" in query["sql"].upper() for query in queries.captured_queries)
+
+    assert counts() == 1
+    assert counts(**{"HX-Request": "true"}) == 0  # the polled status partial has no banner
