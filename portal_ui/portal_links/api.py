@@ -8,35 +8,36 @@ import logging
 import math
 import re
 from functools import wraps
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from django.conf import settings
-from django.core.exceptions import DisallowedHost, RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
-from django.http import Http404, HttpRequest, JsonResponse
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views import defaults
 from ninja import NinjaAPI, Query, Status
+from ninja.decorators import decorate_view
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 from ninja.security import APIKeyHeader
-from pydantic import AfterValidator, StringConstraints
 
 from portal_ui.portal_links import schemas, selectors, services
+from portal_ui.portal_links.api_errors import error_response, field_messages, refusal_message
+from portal_ui.portal_links.api_query import (
+    EMPTY_MEANS_NONE,
+    LIST_MULTI,
+    LIST_SINGLE,
+    Empty,
+    FilterText,
+    IdValues,
+    NamespaceValues,
+    PageNumber,
+    PerPage,
+    QueryBool,
+    SortName,
+    strict_query,
+)
 from portal_ui.portal_links.models import ApiKey, PortalLink
 
-ERROR_CODES = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    409: "conflict",
-    413: "too_large",
-    415: "unsupported_media_type",
-    429: "rate_limited",
-    500: "server_error",
-    503: "unavailable",
-}
 API_PREFIX = "/api/v1/"
 logger = logging.getLogger(__name__)
 ERRORS = {code: schemas.ErrorEnvelope for code in (400, 401, 403, 404)}
@@ -44,8 +45,6 @@ ERRORS = {code: schemas.ErrorEnvelope for code in (400, 401, 403, 404)}
 BODY_ERRORS = {**ERRORS, 413: schemas.ErrorEnvelope, 415: schemas.ErrorEnvelope}
 # Link ids as made by new_object_id (and at most as long as the column): anything else is no link.
 LINK_ID = re.compile(r"[0-9A-Za-z]{1,32}")
-FilterText = Annotated[str, StringConstraints(max_length=32), AfterValidator(schemas.no_nul)]
-SortName = Literal[tuple(name for field in selectors.SORTABLE_FIELDS for name in (field, f"-{field}"))]  # type: ignore[valid-type]
 
 
 class ApiKeyAuth(APIKeyHeader):
@@ -87,31 +86,25 @@ api = NinjaAPI(
 )
 
 
-def error_response(status: int, message: str, fields: dict[str, list[str]] | None = None) -> JsonResponse:
-    body = {
-        "success": False,
-        "error": {"code": ERROR_CODES.get(status, "error"), "message": message, "fields": fields or {}},
-    }
-    return JsonResponse(body, status=status)
+def _authenticated(request: HttpRequest) -> bool:
+    key = request.headers.get(ApiKeyAuth.param_name) or ""
+    return bool(key) and services.api_key_authenticate(key=key) is not None
 
 
-def _field_path(loc: tuple | list) -> str:
-    parts = [str(p) for p in loc]
-    if parts and parts[0] in {"body", "query", "path", "header"}:
-        where = parts.pop(0)
-        if where == "body" and parts and parts[0] == "payload":
-            parts.pop(0)
-    return ".".join(parts) or "body"
+def _strict(*, single: tuple[str, ...] = (), multi: tuple[str, ...] = ()):
+    """The operation's query string read strictly (``api_query.strict_query``)."""
+    decorator = strict_query(
+        single=single, multi=multi, authenticated=_authenticated, error_response=error_response
+    )
+    return decorate_view(decorator)
+
+
+NO_QUERY = _strict()
 
 
 @api.exception_handler(ValidationError)
 def _validation_error(request, exc: ValidationError):
-    fields: dict[str, list[str]] = {}
-    for error in exc.errors:
-        message = error.get("msg", "Invalid value.")
-        message = message.removeprefix("Value error, ")
-        fields.setdefault(_field_path(error.get("loc", ())), []).append(message)
-    return error_response(400, "The request is not valid; see fields.", fields)
+    return error_response(400, "The request is not valid; see fields.", field_messages(exc.errors))
 
 
 @api.exception_handler(AuthenticationError)
@@ -143,20 +136,11 @@ def _too_big(request, exc):
     return error_response(413, "The request body is too large.")
 
 
-def _refusal_message(exc: BaseException | None) -> str:
-    if isinstance(exc, TooManyFieldsSent):
-        limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
-        return f"Too many query parameters or fields: at most {limit} are accepted."
-    if isinstance(exc, DisallowedHost):
-        return "This server does not answer for that Host header."
-    return "The request was refused as malformed."
-
-
 @api.exception_handler(SuspiciousOperation)
 def _suspicious(request, exc: SuspiciousOperation):
     """Django refuses the request itself, e.g. more than DATA_UPLOAD_MAX_NUMBER_FIELDS query parameters."""
     logging.getLogger(f"django.security.{type(exc).__name__}").warning("%s", exc)
-    return error_response(400, _refusal_message(exc))
+    return error_response(400, refusal_message(exc))
 
 
 @api.exception_handler(services.WorkOrderUncheckable)
@@ -196,6 +180,12 @@ def _one(link: PortalLink, *, url: str | None = None) -> dict[str, Any]:
     return {"success": True, "data": schemas.link_out(link, url=url)}
 
 
+def _issued(response: HttpResponse, issued: services.IssuedLink) -> dict[str, Any]:
+    """An answer carrying a new token: never stored by a cache."""
+    response["Cache-Control"] = "no-store"
+    return _one(issued.link, url=issued.url)
+
+
 TAG = ["Workorder portal links"]
 OPERATION = {"by_alias": True, "tags": TAG}
 # An operation on one link that answers with the link.
@@ -209,35 +199,66 @@ UPDATE_DESCRIPTION = (
 )
 
 
+@_strict(single=LIST_SINGLE, multi=LIST_MULTI)
 @api.get(
     "/workorder-portal-links",
     response={200: schemas.LinkListEnvelope, **ERRORS},
     summary="Get all workorder portal links",
     description="Retrieve a list of all workorder portal links with optional filtering and pagination. "
-    "`sort` takes a field name, with `-` for descending.",
+    "`sort` takes a field name, with `-` for descending. Array filters are given by repeating the parameter, "
+    "as `_id[]=a&_id[]=b` or `_id=a&_id=b` (likewise `company_namespace`). An empty value means no filter; "
+    "an unknown parameter, or a single-valued one given more than once, answers 400 naming it.",
     **OPERATION,
 )
 def list_links(
     request,
-    page: Annotated[int, Query(ge=1, le=1_000_000, description="Page number for pagination")] = 1,
-    per_page: Annotated[int, Query(ge=1, le=100, description="Number of items per page")] = 25,
-    sort: Annotated[SortName | None, Query(description="Sort field; prefix with - for descending")] = None,
+    page: Annotated[
+        PageNumber | Empty, Query(description="Page number for pagination." + EMPTY_MEANS_NONE)
+    ] = 1,
+    per_page: Annotated[
+        PerPage | Empty, Query(description="Number of items per page." + EMPTY_MEANS_NONE)
+    ] = 25,
+    sort: Annotated[
+        SortName | Empty,
+        Query(description="Sort field; prefix with - for descending." + EMPTY_MEANS_NONE),
+    ] = "",
     company_namespace: Annotated[
-        list[schemas.Namespace] | None, Query(description="Company namespace for filtering")
+        NamespaceValues,
+        Query(description="Company namespace for filtering." + EMPTY_MEANS_NONE),
     ] = None,
-    workorder: Annotated[FilterText | None, Query(description="Filter by workorder ID")] = None,
-    is_active: Annotated[bool | None, Query(description="Filter by active status")] = None,
-    link_type: Annotated[schemas.LinkTypeName | None, Query(description="Filter by link type")] = None,
-    ids: Annotated[list[FilterText] | None, Query(alias="_id", description="Filter by ID")] = None,
+    company_namespace_brackets: Annotated[
+        NamespaceValues,
+        Query(
+            alias="company_namespace[]", description="Company namespace for filtering (the seed's spelling)."
+        ),
+    ] = None,
+    workorder: Annotated[
+        FilterText | None, Query(description="Filter by workorder ID." + EMPTY_MEANS_NONE)
+    ] = None,
+    is_active: Annotated[
+        QueryBool | Empty, Query(description="Filter by active status." + EMPTY_MEANS_NONE)
+    ] = "",
+    link_type: Annotated[
+        schemas.LinkTypeName | Empty, Query(description="Filter by link type." + EMPTY_MEANS_NONE)
+    ] = "",
+    ids: Annotated[IdValues, Query(alias="_id", description="Filter by ID." + EMPTY_MEANS_NONE)] = None,
+    ids_brackets: Annotated[
+        IdValues, Query(alias="_id[]", description="Filter by ID (the seed's spelling).")
+    ] = None,
 ):
+    # Empty values never get here (``api_query`` leaves them out); the types say they are allowed.
+    page, per_page = page or 1, per_page or 25
+    is_active = None if is_active == "" else is_active
+    namespaces = [*(company_namespace or []), *(company_namespace_brackets or [])]
+    wanted_ids = [*(ids or []), *(ids_brackets or [])]
     links = selectors.portal_link_list(
         api_key=_key(request),
-        company_namespace=company_namespace,
+        company_namespace=namespaces or None,
         workorder=workorder,
         is_active=is_active,
-        link_type=link_type,
-        ids=ids,
-        sort=sort,
+        link_type=link_type or None,
+        ids=wanted_ids or None,
+        sort=sort or None,
     )
     total = links.count()
     start = (page - 1) * per_page
@@ -249,21 +270,27 @@ def list_links(
     }
 
 
+@NO_QUERY
 @api.post(
     "/workorder-portal-links",
     response={201: schemas.LinkEnvelope, **BODY_ERRORS, 503: schemas.ErrorEnvelope},
     **OPERATION,
     summary="Create a new workorder portal link",
-    description="The answer's `url` is the customer URL; it is shown only here and by regenerate. "
-    "The work order must exist in TechLink (400 with `fields.workorder` when it does not). When TechLink "
-    "cannot be asked, nothing is created and the answer is 503: try again later.",
+    description="The answer's `url` is the customer URL; it is shown only here and by regenerate, and the "
+    "answer says `Cache-Control: no-store`. The work order must exist in TechLink (400 with "
+    '`fields.workorder` when it does not). `{"workorder": "<id>"}` alone makes a private link gated by '
+    "the e-mail addresses TechLink has for the work order's site contacts (400 with "
+    "`fields.access_restrictions.allowed_emails` when the site has none). When TechLink cannot be asked, "
+    "nothing is created and the answer is 503: try again later.",
 )
-def create_link(request, payload: schemas.LinkCreateIn):
+def create_link(request, payload: schemas.LinkCreateIn, response: HttpResponse):
     data = payload.model_dump()
     issued = services.portal_link_create(
         workorder=data["workorder"],
         link_type=data["link_type"],
+        label=data["label"],
         permissions=data["permissions"],
+        shared_items=data["shared_items"],
         access_restrictions=data["access_restrictions"],
         expiry_date=data["expiry_date"],
         notification_settings=data["notification_settings"],
@@ -273,18 +300,20 @@ def create_link(request, payload: schemas.LinkCreateIn):
         company_namespace=data["company_namespace"],
         api_key=_key(request),
     )
-    return Status(201, _one(issued.link, url=issued.url))
+    return Status(201, _issued(response, issued))
 
 
 def _compact(branding: dict[str, Any] | None) -> dict[str, Any]:
     return {k: v for k, v in (branding or {}).items() if v not in (None, "")}
 
 
+@NO_QUERY
 @api.get("/workorder-portal-links/{id}", summary="Get workorder portal link by ID", **ONE_LINK)
 def get_link(request, id: str):
     return _one(_get_link(request, id))
 
 
+@NO_QUERY
 @api.put(
     "/workorder-portal-links/{id}",
     response={200: schemas.LinkEnvelope, **BODY_ERRORS},
@@ -305,6 +334,7 @@ def update_link(request, id: str, payload: schemas.LinkUpdateIn):
     return _one(link)
 
 
+@NO_QUERY
 @api.delete(
     "/workorder-portal-links/{id}",
     response={200: schemas.DeletedEnvelope, **ERRORS},
@@ -316,22 +346,25 @@ def delete_link(request, id: str):
     return {"success": True}
 
 
+@NO_QUERY
 @api.post(
     "/workorder-portal-links/{id}/regenerate",
     summary="Regenerate portal link",
-    description="New URL and access token; the old URL and every session opened with it stop working.",
+    description="New URL and access token; the old URL and every session opened with it stop working. "
+    "The answer carries the new `url` once and says `Cache-Control: no-store`.",
     **ONE_LINK,
 )
-def regenerate_link(request, id: str):
-    issued = services.portal_link_regenerate(link=_get_link(request, id))
-    return _one(issued.link, url=issued.url)
+def regenerate_link(request, id: str, response: HttpResponse):
+    return _issued(response, services.portal_link_regenerate(link=_get_link(request, id)))
 
 
+@NO_QUERY
 @api.post("/workorder-portal-links/{id}/activate", summary="Activate portal link", **ONE_LINK)
 def activate_link(request, id: str):
     return _one(services.portal_link_activate(link=_get_link(request, id)))
 
 
+@NO_QUERY
 @api.post("/workorder-portal-links/{id}/deactivate", summary="Deactivate portal link", **ONE_LINK)
 def deactivate_link(request, id: str):
     return _one(services.portal_link_deactivate(link=_get_link(request, id)))
@@ -368,7 +401,7 @@ def bad_request(request, exception=None, template_name="400.html"):
     """The site's 400 handler (`handler400`): JSON under /api/v1/, Django's page elsewhere. It answers what
     Django refuses before any view runs, such as a Host header not in ALLOWED_HOSTS."""
     if request.path_info.startswith(API_PREFIX):
-        return error_response(400, _refusal_message(exception))
+        return error_response(400, refusal_message(exception))
     return defaults.bad_request(request, exception, template_name=template_name)
 
 

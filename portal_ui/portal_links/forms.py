@@ -8,6 +8,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from portal_ui.portal_links import schemas
 from portal_ui.portal_links.models import LinkType, PortalLink
+from portal_ui.portal_links.sharing.selectors import ShareChoices
 
 PERMISSION_LABELS = {
     "view_schedule": "Schedule (dates, installer)",
@@ -27,6 +28,36 @@ NOTIFICATION_LABELS = {
     "on_customer_upload": "E-mail on customer upload",
 }
 LIST_HELP = "One per line (or separated by commas)."
+# The share form's checklists: form field -> SharedItems key.
+SHARED_ITEM_FIELDS = {
+    "shared_notes": "notes",
+    "shared_client_documents": "client_documents",
+    "shared_closeout_documents": "closeout_documents",
+    "shared_photos": "photos",
+}
+SHARED_RULES = ("customer_visible_notes", "all_photos")
+
+
+class ItemIdsField(forms.Field):
+    """Ids ticked in a checklist the template draws (with previews) from the work order's items."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value) -> list[int]:
+        if not value:
+            return []
+        values = value if isinstance(value, list | tuple) else [value]
+        try:
+            ids = [int(v) for v in values]
+        except (TypeError, ValueError):
+            raise forms.ValidationError("Choose items from the list.") from None
+        if any(i < 1 for i in ids):
+            raise forms.ValidationError("Choose items from the list.")
+        return list(dict.fromkeys(ids))
 
 
 def split_list(value: str) -> list[str]:
@@ -37,6 +68,13 @@ class PortalLinkForm(forms.Form):
     """Create (with `workorder`) or edit a link. `cleaned_data["payload"]` is the validated API-shaped dict."""
 
     workorder = forms.CharField(label="Work order id", max_length=12)
+    label = forms.CharField(
+        label="Label",
+        required=False,
+        max_length=schemas.LABEL_MAX,
+        help_text="Who the link is for, e.g. “Front desk, Harbour Office”. Signs the comments sent through a "
+        "public or secure link.",
+    )
     link_type = forms.ChoiceField(label="Type", choices=LinkType.choices, initial=LinkType.PUBLIC)
     is_active = forms.BooleanField(label="Active", required=False, initial=True)
     expiry_date = forms.DateTimeField(
@@ -50,14 +88,15 @@ class PortalLinkForm(forms.Form):
         required=False,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="Stored hashed. When editing, leave empty to keep the current passcode. "
-        "A link changed to another type loses its passcode.",
+        help_text=f"At least {schemas.PASSCODE_MIN} characters, stored hashed. When editing, leave empty to "
+        "keep the current passcode. A link changed to another type loses its passcode.",
     )
     allowed_emails = forms.CharField(
         label="Allowed e-mail addresses (private links)",
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=LIST_HELP,
+        help_text=f"{LIST_HELP} Empty, with no domains either: the addresses TechLink has for the site "
+        "contacts.",
     )
     allowed_domains = forms.CharField(
         label="Allowed e-mail domains (private links)",
@@ -85,11 +124,24 @@ class PortalLinkForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
-    def __init__(self, *args, link: PortalLink | None = None, **kwargs):
+    customer_visible_notes = forms.BooleanField(
+        label="Notes marked “visible to the customer”, including ones written later",
+        required=False,
+        initial=True,
+    )
+    all_photos = forms.BooleanField(label="Every photo, including ones added later", required=False)
+
+    def __init__(self, *args, link: PortalLink | None = None, choices: ShareChoices | None = None, **kwargs):
         self.link = link
+        self.choices = choices or ShareChoices()
         if link is not None:
             kwargs.setdefault("initial", initial_for(link))
         super().__init__(*args, **kwargs)
+        for name in SHARED_ITEM_FIELDS:
+            self.fields[name] = ItemIdsField()
+        if link is None and self.initial.get("workorder"):
+            # The checklist lists this work order's items; another work order starts the form again.
+            self.fields["workorder"].widget.attrs["readonly"] = True
         for name, label in PERMISSION_LABELS.items():
             default = schemas.Permissions.model_fields[name].default
             self.fields[name] = forms.BooleanField(label=label, required=False, initial=default)
@@ -105,6 +157,17 @@ class PortalLinkForm(forms.Form):
 
     def permission_fields(self):
         return [self[name] for name in PERMISSION_LABELS]
+
+    def ticked(self) -> dict[str, set[int]]:
+        """The items ticked in each checklist: as posted, else as the link shares them (none for a new link)."""
+        ticked = {}
+        for name, key in SHARED_ITEM_FIELDS.items():
+            if self.is_bound:
+                raw = self.data.getlist(self.add_prefix(name)) if hasattr(self.data, "getlist") else []
+                ticked[key] = {int(v) for v in raw if str(v).isdigit()}
+            else:
+                ticked[key] = set(self.initial.get(name) or [])
+        return ticked
 
     def notification_fields(self):
         return [self[name] for name in NOTIFICATION_LABELS]
@@ -127,6 +190,11 @@ class PortalLinkForm(forms.Form):
             expiry = stored  # the form shows minutes only: an unchanged field means the stored value
         payload = {
             "link_type": data["link_type"],
+            "label": data.get("label") or "",
+            "shared_items": {
+                **{key: data.get(name) or [] for name, key in SHARED_ITEM_FIELDS.items()},
+                **{name: bool(data.get(name)) for name in SHARED_RULES},
+            },
             "is_active": bool(data.get("is_active")),
             "expiry_date": expiry,
             "permissions": {name: bool(data.get(name)) for name in PERMISSION_LABELS},
@@ -180,9 +248,13 @@ def initial_for(link: PortalLink) -> dict:
     notifications = link.notification_settings or {}
     branding = link.custom_branding or {}
     permissions = {**schemas.Permissions().model_dump(), **(link.permissions or {})}
+    shared = schemas.shared_items_of(link.shared_items)
     expiry = timezone.localtime(link.expiry_date).strftime("%Y-%m-%dT%H:%M") if link.expiry_date else None
     return {
         "link_type": link.link_type,
+        "label": link.label,
+        **{name: shared[key] for name, key in SHARED_ITEM_FIELDS.items()},
+        **{name: shared[name] for name in SHARED_RULES},
         "is_active": link.is_active,
         "expiry_date": expiry,
         "allowed_emails": "\n".join(restrictions.get("allowed_emails", [])),

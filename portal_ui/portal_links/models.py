@@ -2,6 +2,10 @@
 
 Secrets are never stored in a form that opens anything: link tokens and API keys are kept as SHA-256
 hashes, passcodes with Django's password hashers, e-mailed one-time codes as keyed hashes.
+
+What a customer page shows comes from ``WorkOrderSnapshot`` (the dashboard's copy of the work order), narrowed
+to the link's section permissions and its ``shared_items``; ``NoteShare`` remembers which notes staff marked
+visible to the customer.
 """
 
 import secrets
@@ -33,7 +37,11 @@ class PortalLink(models.Model):
     id = models.CharField(primary_key=True, max_length=32, default=new_object_id, editable=False)
     workorder = models.CharField(max_length=20, db_index=True, help_text="TechLink work order id")
     link_type = models.CharField(max_length=16, choices=LinkType.choices, default=LinkType.PRIVATE)
+    # Who the link is for ("Front desk, Harbour Office"); signs the comments of public and secure links.
+    label = models.CharField(max_length=100, blank=True, default="")
     permissions = models.JSONField(default=dict)
+    # The items the page shows within the sections its permissions open (see schemas.SharedItems).
+    shared_items = models.JSONField(default=dict)
     # Everything of access_restrictions except the passcode, which lives hashed in passcode_hash.
     access_restrictions = models.JSONField(default=dict)
     passcode_hash = models.CharField(max_length=256, blank=True, default="")
@@ -94,6 +102,11 @@ class PortalLink(models.Model):
     def has_passcode(self) -> bool:
         return bool(self.passcode_hash)
 
+    @property
+    def display_label(self) -> str:
+        """The label, or "portal link <id>" for a link without one."""
+        return self.label or f"portal link {self.pk}"
+
 
 class LinkNamespace(models.Model):
     """One row per company namespace of a link, so that keys' namespace scopes filter in SQL."""
@@ -149,9 +162,15 @@ class AccessOutcome(models.TextChoices):
 
 
 class AccessLog(models.Model):
-    """Every customer view, gate attempt, download, comment and upload. Survives link deletion."""
+    """What customers did through a link: page views (with the files fetched from each nested under it),
+    gates passed, codes sent, comments and uploads. Refused and rate-limited requests are not written here
+    but counted per link (``AccessRefusal``). Survives link deletion."""
 
     link_ref = models.CharField(max_length=32, db_index=True, blank=True, default="")
+    # A file fetched from a page view points at that view; everything else is a row of its own.
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="downloads"
+    )
     at = models.DateTimeField(default=timezone.now, db_index=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     outcome = models.CharField(max_length=16, choices=AccessOutcome.choices)
@@ -161,9 +180,48 @@ class AccessLog(models.Model):
     class Meta:
         ordering = ("-at", "-id")
         indexes = (models.Index(fields=("link_ref", "ip", "outcome", "at"), name="portal_access_recent"),)
+        constraints = (
+            models.UniqueConstraint(
+                fields=("parent", "what"),
+                condition=models.Q(parent__isnull=False),
+                name="portal_access_download_once",
+            ),
+        )
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.ip} {self.outcome} {self.what}"
+
+
+class AccessRefusal(models.Model):
+    """Refused requests to a link, counted per day and outcome instead of logged one by one."""
+
+    link_ref = models.CharField(max_length=32)
+    day = models.DateField()
+    outcome = models.CharField(max_length=16, choices=AccessOutcome.choices)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ("-day", "outcome")
+        constraints = (
+            models.UniqueConstraint(fields=("link_ref", "day", "outcome"), name="portal_refusal_unique"),
+        )
+
+
+class GateCounter(models.Model):
+    """Attempts at a gate in the current window, per link (`key` "link") and per address ("ip:<address>").
+    Attempts are reserved with one conditional UPDATE before anything is compared, so parallel attempts
+    can never check more than the limit."""
+
+    link = models.ForeignKey(PortalLink, on_delete=models.CASCADE, related_name="+")
+    scope = models.CharField(max_length=16, help_text="passcode or code_send")
+    key = models.CharField(max_length=64)
+    count = models.PositiveIntegerField(default=0)
+    window_started_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(fields=("link", "scope", "key"), name="portal_gate_counter_unique"),
+        )
 
 
 class EmailCode(models.Model):
@@ -179,3 +237,83 @@ class EmailCode(models.Model):
 
     class Meta:
         ordering = ("-created_at",)
+
+
+class WorkOrderSnapshot(models.Model):
+    """The dashboard's copy of what customer pages may show of one work order (``data``: status, summary, site
+    name and city, schedule, notes, photos, documents, close-out answers), refreshed in the background when
+    older than ``PORTAL_LINK_SNAPSHOT_MAX_AGE``. ``found`` is False when TechLink does not know the work order.
+    """
+
+    workorder_id = models.BigIntegerField(primary_key=True)
+    found = models.BooleanField(default=True)
+    data = models.JSONField(default=dict)
+    fetched_at = models.DateTimeField()
+    refresh_requested_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Copy of work order {self.workorder_id} from {self.fetched_at:%Y-%m-%d %H:%M:%S}"
+
+
+class NoteShare(models.Model):
+    """Whether staff marked a work order note visible to the customer. A note written in the dashboard is
+    known first by its outbox write (``write_id``) and its text, then by TechLink's ``note_id`` once sent."""
+
+    workorder_id = models.BigIntegerField(db_index=True)
+    note_id = models.BigIntegerField(null=True, blank=True)
+    write_id = models.BigIntegerField(null=True, blank=True)
+    note_text = models.TextField(blank=True, default="")
+    author_name = models.CharField(max_length=150, blank=True, default="")
+    visible = models.BooleanField(default=False)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(
+                fields=("workorder_id", "note_id"),
+                condition=models.Q(note_id__isnull=False),
+                name="portal_note_share_note",
+            ),
+            models.UniqueConstraint(
+                fields=("write_id",),
+                condition=models.Q(write_id__isnull=False),
+                name="portal_note_share_write",
+            ),
+        )
+
+    def __str__(self) -> str:
+        shown = "visible to the customer" if self.visible else "internal"
+        return f"Note {self.note_id or f'(write {self.write_id})'} of work order {self.workorder_id}: {shown}"
+
+
+class SubmissionKind(models.TextChoices):
+    COMMENT = "comment", "Comment"
+    UPLOAD = "upload", "Upload"
+
+
+class CustomerSubmission(models.Model):
+    """A comment or file a customer sent through a link, with who sent it: the proven e-mail address of a
+    private link's visitor, else the link's label. ``sent_text`` is the note as it goes to TechLink."""
+
+    link = models.ForeignKey(PortalLink, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    link_ref = models.CharField(max_length=32, db_index=True)
+    link_type = models.CharField(max_length=16, choices=LinkType.choices)
+    workorder_id = models.BigIntegerField(db_index=True)
+    kind = models.CharField(max_length=16, choices=SubmissionKind.choices)
+    text = models.TextField(help_text="The comment as typed, or the file's name.")
+    sent_text = models.TextField(blank=True, default="")
+    sender_email = models.CharField(max_length=254, blank=True, default="")
+    sender_label = models.CharField(max_length=200)
+    write_id = models.BigIntegerField(null=True, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} by {self.sender_label} on work order {self.workorder_id}"

@@ -1,20 +1,28 @@
-"""Reads of portal links, their permissions and the access log, and what a link's customer page shows.
+"""Reads of portal links, their permissions and the access log, and the files of a link's work order.
 
-The customer page's reads reach TechLink only through ``core.upstream``: its errors arrive as
-``UpstreamNotFound`` and ``UpstreamUnavailable`` (or ``UpstreamRefused``).
+What a customer page shows of the work order is read from the dashboard's copy (``sharing.selectors``); only
+files stream from TechLink, through ``core.upstream``: its errors arrive as ``UpstreamNotFound`` and
+``UpstreamUnavailable`` (or ``UpstreamRefused``).
 """
 
-from dataclasses import dataclass, field
-from typing import Any
+from datetime import timedelta
 
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet, Sum
 from django.db.models.functions import Length
+from django.utils import timezone
 
 from portal_ui.core.downloads import StreamedFile
 from portal_ui.core.upstream import UpstreamNotFound, techlink_client, translated
-from portal_ui.integrations.techlink.types import WORKORDER_STATUSES
-from portal_ui.portal_links.models import AccessLog, ApiKey, LinkNamespace, PortalLink
-from portal_ui.portal_links.schemas import Permissions
+from portal_ui.portal_links.models import (
+    AccessLog,
+    AccessOutcome,
+    AccessRefusal,
+    ApiKey,
+    LinkNamespace,
+    PortalLink,
+)
+from portal_ui.portal_links.sharing import selectors as sharing_selectors
 from portal_ui.portal_links.tokens import hash_token
 
 # Sort keys the list accepts (`-` prefix for descending), mapped to model fields.
@@ -39,6 +47,13 @@ def portal_link_by_token(*, token: str) -> PortalLink | None:
     if not token or len(token) > 128:
         return None
     return PortalLink.objects.filter(token_hash=hash_token(token)).first()
+
+
+def portal_link_id_by_token(*, token: str) -> str | None:
+    """The id of the link with this token (its id alone: the rate-limited path reads nothing more)."""
+    if not token or len(token) > 128:
+        return None
+    return PortalLink.objects.filter(token_hash=hash_token(token)).values_list("pk", flat=True).first()
 
 
 def portal_links_visible_to(api_key: ApiKey | None) -> QuerySet[PortalLink]:
@@ -98,23 +113,42 @@ def _ordering(sort: str | None) -> list:
     return [f"-{column}" if descending else column, "id"]
 
 
-def access_log_for(*, link_id: str, limit: int = 100) -> list[AccessLog]:
-    return list(AccessLog.objects.filter(link_ref=link_id)[:limit])
+ACCESS_LOG_PAGE_SIZE = 25
+REFUSALS_DAYS = 30
+
+
+def access_log_page(*, link_id: str, page: int | str | None = 1) -> Page:
+    """One page of the link's access log, newest first: page views, gates passed, codes sent, comments and
+    uploads, each page view with the files fetched from it (``entry.downloads``)."""
+    entries = (
+        AccessLog.objects.filter(link_ref=link_id, parent__isnull=True)
+        .prefetch_related(Prefetch("downloads", queryset=AccessLog.objects.order_by("at", "id")))
+        .order_by("-at", "-id")
+    )
+    return Paginator(entries, ACCESS_LOG_PAGE_SIZE).get_page(page)
+
+
+def access_refusals_for(*, link_id: str, days: int = REFUSALS_DAYS) -> list[tuple[str, int]]:
+    """Refused requests to the link in the last `days` days, per outcome (label, count), most first."""
+    since = timezone.localdate() - timedelta(days=days)
+    rows = (
+        AccessRefusal.objects.filter(link_ref=link_id, day__gt=since)
+        .values("outcome")
+        .annotate(total=Sum("count"))
+        .order_by("-total", "outcome")
+    )
+    labels = dict(AccessOutcome.choices)
+    return [(labels.get(row["outcome"], row["outcome"]), row["total"]) for row in rows]
 
 
 def link_permissions(link: PortalLink) -> dict[str, bool]:
     """Every permission of the link: the stored ones over the API's defaults."""
-    return {**Permissions().model_dump(), **(link.permissions or {})}
+    return sharing_selectors.link_permissions(link)
 
 
-# --- what the customer page shows ------------------------------------------------------------------
+# --- files of the customer page ----------------------------------------------------------------------------
 
-# The permissions a file of each kind needs, and the client method that opens it.
-FILE_PERMISSIONS = {
-    "photo": ("view_photos",),
-    "document": ("view_client_documents", "download_documents"),
-    "closeout": ("view_closeout_documents", "download_documents"),
-}
+# The client method that opens a file of each kind.
 FILE_READERS = {
     "photo": "workorder_photo_raw",
     "document": "workorder_document_raw",
@@ -122,111 +156,19 @@ FILE_READERS = {
 }
 
 
-@dataclass
-class CustomerWorkOrder:
-    """The parts of a work order a link's permissions grant; None/[] for everything else."""
-
-    available: bool = True
-    found: bool = True
-    workorder_id: str = ""
-    status: str = ""
-    summary: str = ""
-    site_name: str = ""
-    site_city: str = ""
-    schedule: dict[str, Any] | None = None
-    notes: list[Any] = field(default_factory=list)
-    photos: list[Any] = field(default_factory=list)
-    client_documents: list[Any] = field(default_factory=list)
-    closeout_documents: list[Any] = field(default_factory=list)
-    questions: list[Any] = field(default_factory=list)
-
-    @classmethod
-    def missing(cls, link: PortalLink) -> "CustomerWorkOrder":
-        """What the page shows when TechLink does not know the work order."""
-        return cls(found=False, workorder_id=link.workorder)
-
-    @classmethod
-    def unavailable(cls, link: PortalLink) -> "CustomerWorkOrder":
-        """What the page shows when TechLink cannot be asked."""
-        return cls(available=False, workorder_id=link.workorder)
-
-
-def _workorder_id(link: PortalLink) -> int:
+def _workorder_id(workorder: str) -> int:
     try:
-        return int(link.workorder)
+        return int(workorder)
     except ValueError:
-        raise UpstreamNotFound(f"There is no work order {link.workorder!r}.") from None
+        raise UpstreamNotFound(f"There is no work order {workorder!r}.") from None
 
 
-def _status_label(workorder: Any) -> str:
-    for attr in ("status", "status_name", "status_text"):
-        value = getattr(workorder, attr, None)
-        if isinstance(value, str) and value:
-            return value
-    code = getattr(workorder, "status_code", None)
-    try:
-        return WORKORDER_STATUSES.get(int(code), str(code or ""))
-    except (TypeError, ValueError):
-        return str(code or "")
-
-
-def customer_workorder(*, link: PortalLink) -> CustomerWorkOrder:
-    """The work order of a link from TechLink, with only the parts its permissions grant.
-
-    Raises UpstreamNotFound when TechLink does not know it, UpstreamUnavailable when TechLink cannot say."""
-    perms = link_permissions(link)
-    with translated():
-        workorder = techlink_client().workorder_get(
-            _workorder_id(link),
-            include_site=True,
-            include_notes=perms["view_notes"],
-            include_photos=perms["view_photos"],
-            include_client_documents=perms["view_client_documents"],
-            include_closeout_documents=perms["view_closeout_documents"],
-            include_questions=perms["view_closeout_answers"],
-        )
-    site = getattr(workorder, "site", None)
-    address = getattr(site, "address", None)
-    data = CustomerWorkOrder(
-        workorder_id=link.workorder,
-        status=_status_label(workorder),
-        summary=getattr(workorder, "summary", "") or "",
-        site_name=getattr(site, "name", "") or "",
-        site_city=getattr(address, "city", "") or "",
-    )
-    if perms["view_schedule"]:
-        installer = getattr(workorder, "installer", None)
-        data.schedule = {
-            "requested": getattr(workorder, "requested_time", "") or "",
-            "scheduled": getattr(workorder, "scheduled_date", None),
-            "installer": getattr(installer, "name", "") or "",
-        }
-    if perms["view_notes"]:
-        data.notes = list(getattr(workorder, "notes", None) or [])
-    if perms["view_photos"]:
-        data.photos = list(getattr(workorder, "photos", None) or [])
-    if perms["view_client_documents"]:
-        data.client_documents = list(getattr(workorder, "client_documents", None) or [])
-    if perms["view_closeout_documents"]:
-        data.closeout_documents = list(getattr(workorder, "closeout_documents", None) or [])
-    if perms["view_closeout_answers"]:
-        questions = list(getattr(workorder, "questions", None) or [])
-        data.questions = sorted(questions, key=lambda q: getattr(q, "sort_order", 0) or 0)
-    return data
-
-
-def customer_file_allowed(*, link: PortalLink, kind: str) -> bool:
-    """Whether the link's permissions let its customer open files of this kind."""
-    permissions = link_permissions(link)
-    return kind in FILE_PERMISSIONS and all(permissions[name] for name in FILE_PERMISSIONS[kind])
-
-
-def customer_file(*, link: PortalLink, kind: str, file_id: int) -> StreamedFile:
-    """Open a photo ("photo"), client document ("document") or close-out document ("closeout") of the link's
-    work order, streamed. Raises UpstreamNotFound for an unknown kind or file, UpstreamUnavailable when
-    TechLink cannot say."""
+def workorder_file(*, workorder: str, kind: str, file_id: int) -> StreamedFile:
+    """Open a photo ("photo"), client document ("document") or close-out document ("closeout") of a work
+    order, streamed from TechLink. Raises UpstreamNotFound for an unknown kind or file, UpstreamUnavailable
+    when TechLink cannot say. Whether a customer may open it is ``sharing.selectors.customer_file_shared``."""
     if kind not in FILE_READERS:
         raise UpstreamNotFound(f"There is no file kind {kind!r}.")
-    workorder_id = _workorder_id(link)
+    workorder_id = _workorder_id(workorder)
     with translated():
         return getattr(techlink_client(), FILE_READERS[kind])(workorder_id, file_id)

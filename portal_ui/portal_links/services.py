@@ -1,11 +1,11 @@
 """Writes of portal links and API keys: the staff screens and the Portal Link API use them."""
 
 import hmac
-import logging
 import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -14,19 +14,41 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal_ui.accounts.models import User
-from portal_ui.core.upstream import UpstreamError, translated
-from portal_ui.mirror import selectors as mirror_selectors
-from portal_ui.mirror import services as mirror_services
+from portal_ui.portal_links.errors import NamespaceForbidden, PortalLinkInvalid, WorkOrderUncheckable
 from portal_ui.portal_links.models import ApiKey, LinkNamespace, LinkType, PortalLink
+from portal_ui.portal_links.schemas import shared_items_of
+from portal_ui.portal_links.sharing.services import workorder_check, workorder_site_contact_emails
 from portal_ui.portal_links.tokens import hash_token
 
-logger = logging.getLogger(__name__)
+__all__ = [
+    "IssuedApiKey",
+    "IssuedLink",
+    "NamespaceForbidden",
+    "PortalLinkInvalid",
+    "WorkOrderUncheckable",
+    "api_key_authenticate",
+    "api_key_create",
+    "api_key_revoke",
+    "portal_link_activate",
+    "portal_link_check_passcode",
+    "portal_link_create",
+    "portal_link_deactivate",
+    "portal_link_delete",
+    "portal_link_regenerate",
+    "portal_link_update",
+]
 
 API_KEY_PREFIX = "tlk"
 WORKORDER_ID = re.compile(r"[1-9][0-9]{0,11}")
+NO_CONTACTS = (
+    "The work order's site has no contact e-mail address in TechLink; give allowed e-mail addresses or "
+    "domains for a private link."
+)
 UPDATABLE_FIELDS = (
     "link_type",
+    "label",
     "permissions",
+    "shared_items",
     "access_restrictions",
     "expiry_date",
     "is_active",
@@ -41,35 +63,6 @@ PLAIN_FIELDS = tuple(
 )
 
 Gate = tuple[str, frozenset[str], frozenset[str]]
-
-
-class PortalLinkInvalid(Exception):
-    """A write was refused; `fields` maps field names to messages (shown next to the field)."""
-
-    def __init__(self, message: str, fields: dict[str, list[str]] | None = None):
-        super().__init__(message)
-        self.message = message
-        self.fields = fields or {}
-
-
-class WorkOrderUncheckable(Exception):
-    """Neither the read model nor TechLink could say whether the work order exists; nothing was created."""
-
-    def __init__(self, workorder: str):
-        self.workorder = workorder
-        self.message = (
-            f"Whether work order {workorder} exists could not be checked because TechLink is not answering; "
-            "no link was created. Try again in a moment."
-        )
-        super().__init__(self.message)
-
-
-class NamespaceForbidden(Exception):
-    """The caller may not place a link in these namespaces."""
-
-    def __init__(self, namespaces: list[str]):
-        super().__init__(f"Not allowed for namespace(s): {', '.join(namespaces)}")
-        self.namespaces = namespaces
 
 
 @dataclass(frozen=True)
@@ -121,6 +114,7 @@ def _validate_gates(
     passcode_sent: bool,
     expiry_date: datetime | None,
     expiry_changed: bool,
+    check_addresses: bool = True,
 ) -> None:
     fields: dict[str, list[str]] = {}
     if link_type == LinkType.SECURE and not has_passcode:
@@ -129,12 +123,8 @@ def _validate_gates(
         fields["access_restrictions.passcode"] = [
             "Only secure links have a passcode; make the link secure or leave the passcode out."
         ]
-    if link_type == LinkType.PRIVATE and not (
-        restrictions.get("allowed_emails") or restrictions.get("allowed_domains")
-    ):
-        fields["access_restrictions.allowed_emails"] = [
-            "A private link needs at least one allowed e-mail address or domain."
-        ]
+    if check_addresses and link_type == LinkType.PRIVATE and not _has_addresses(restrictions):
+        fields["access_restrictions.allowed_emails"] = [NO_CONTACTS]
     if expiry_changed and expiry_date is not None and expiry_date <= timezone.now():
         fields["expiry_date"] = ["The expiry date must be in the future."]
     if fields:
@@ -148,6 +138,17 @@ def _split_restrictions(restrictions: dict[str, Any]) -> tuple[dict[str, Any], s
     return restrictions, passcode or None
 
 
+def _has_addresses(restrictions: dict[str, Any]) -> bool:
+    return bool(restrictions.get("allowed_emails") or restrictions.get("allowed_domains"))
+
+
+def _with_site_contacts(link_type: str, restrictions: dict[str, Any], workorder: str) -> dict[str, Any]:
+    """A private link without allowed addresses or domains is gated by its site contacts' addresses."""
+    if link_type != LinkType.PRIVATE or _has_addresses(restrictions):
+        return restrictions
+    return {**restrictions, "allowed_emails": workorder_site_contact_emails(workorder=workorder)}
+
+
 def _gate(link_type: str, restrictions: dict[str, Any]) -> Gate:
     """What a customer session proves when it passes the gate (the passcode is compared separately)."""
     return (
@@ -155,25 +156,6 @@ def _gate(link_type: str, restrictions: dict[str, Any]) -> Gate:
         frozenset(e.lower() for e in restrictions.get("allowed_emails") or []),
         frozenset(d.lower() for d in restrictions.get("allowed_domains") or []),
     )
-
-
-def _check_workorder(workorder: str) -> None:
-    """Refuse a work order that does not exist: the read model is asked first, then TechLink (which also
-    brings the work order into the read model). Raises WorkOrderUncheckable when neither can say."""
-    workorder_id = int(workorder)
-    if mirror_selectors.workorder_get(workorder_id=workorder_id) is not None:
-        return
-    try:
-        with translated():
-            record = mirror_services.mirror_workorder_refresh(workorder_id=workorder_id)
-    except UpstreamError:
-        logger.warning("Could not check whether work order %s exists", workorder, exc_info=True)
-        raise WorkOrderUncheckable(workorder) from None
-    if record is None:
-        raise PortalLinkInvalid(
-            f"Work order {workorder} does not exist.",
-            {"workorder": [f"There is no work order {workorder} in TechLink."]},
-        )
 
 
 def _set_namespaces(link: PortalLink, namespaces: list[str]) -> None:
@@ -188,7 +170,9 @@ def portal_link_create(
     *,
     workorder: str,
     link_type: str = LinkType.PRIVATE,
+    label: str = "",
     permissions: dict[str, bool] | None = None,
+    shared_items: dict[str, Any] | None = None,
     access_restrictions: dict[str, Any] | None = None,
     expiry_date: datetime | None = None,
     notification_settings: dict[str, list[str]] | None = None,
@@ -204,7 +188,9 @@ def portal_link_create(
     The work order must exist (the read model, else TechLink, is asked): PortalLinkInvalid when it does not,
     WorkOrderUncheckable when TechLink cannot be asked. `company_namespace` defaults to the API key's
     namespaces, or to settings.PORTAL_LINK_DEFAULT_NAMESPACE for staff. With an API key, namespaces outside
-    the key's raise NamespaceForbidden. Only secure links take a passcode."""
+    the key's raise NamespaceForbidden. Only secure links take a passcode. A private link without allowed
+    addresses or domains gets the site contacts' e-mail addresses (PortalLinkInvalid when there are none).
+    Once committed, the work order's copy for the customer page is refreshed in the background."""
     if not WORKORDER_ID.fullmatch(workorder or ""):
         raise PortalLinkInvalid(
             "The work order id must be digits.", {"workorder": ["Use the digits of the id."]}
@@ -213,22 +199,26 @@ def portal_link_create(
         company_namespace = list(api_key.namespaces) if api_key else [settings.PORTAL_LINK_DEFAULT_NAMESPACE]
     company_namespace = _namespaces(company_namespace, api_key)
     restrictions, passcode = _split_restrictions(access_restrictions or {})
+    gates = {"link_type": link_type, "has_passcode": bool(passcode), "passcode_sent": bool(passcode)}
     _validate_gates(
-        link_type=link_type,
+        **gates,
         restrictions=restrictions,
-        has_passcode=bool(passcode),
-        passcode_sent=bool(passcode),
         expiry_date=expiry_date,
         expiry_changed=True,
+        check_addresses=False,
     )
     # Outside the transaction: no database transaction stays open while TechLink is asked.
-    _check_workorder(workorder)
+    workorder_check(workorder=workorder)
+    restrictions = _with_site_contacts(link_type, restrictions, workorder)
+    _validate_gates(**gates, restrictions=restrictions, expiry_date=expiry_date, expiry_changed=True)
     token, token_hash = _new_token()
     with transaction.atomic():
         link = PortalLink.objects.create(
             workorder=workorder,
             link_type=link_type,
+            label=label.strip(),
             permissions=permissions or {},
+            shared_items=shared_items_of(shared_items),
             access_restrictions=restrictions,
             passcode_hash=make_password(passcode) if passcode else "",
             expiry_date=expiry_date,
@@ -242,22 +232,42 @@ def portal_link_create(
             created_by_key=api_key.prefix if api_key else "",
         )
         _set_namespaces(link, company_namespace)
+        transaction.on_commit(partial(_refresh_copy, link.workorder), robust=True)
     return IssuedLink(link=link, url=_customer_url(token))
 
 
-@transaction.atomic
+def _refresh_copy(workorder: str) -> None:
+    from portal_ui.portal_links.tasks import snapshot_refresh_queue
+
+    snapshot_refresh_queue(workorder_id=int(workorder))
+
+
 def portal_link_update(
     *, link: PortalLink, changes: dict[str, Any], api_key: ApiKey | None = None
 ) -> PortalLink:
     """Apply the given fields only (partial update). An access_restrictions without a passcode keeps the
     stored passcode; a link that is no longer secure loses its passcode, so making it secure again needs a
-    new one. A change of the gate (type, passcode, allowed addresses or domains) ends every customer session
-    opened before it."""
+    new one. A private link left without allowed addresses or domains gets the site contacts' addresses.
+    A change of the gate (type, passcode, allowed addresses or domains) ends every customer session opened
+    before it."""
     unknown = set(changes) - set(UPDATABLE_FIELDS)
     if unknown:
         raise PortalLinkInvalid(
             "Unknown fields.", {name: ["This field cannot be changed."] for name in unknown}
         )
+    link_type = changes.get("link_type") or link.link_type
+    restrictions = changes.get("access_restrictions", link.access_restrictions) or {}
+    if link_type == LinkType.PRIVATE and not _has_addresses(restrictions):
+        # Outside the transaction: TechLink may be asked for the site contacts.
+        changes = {
+            **changes,
+            "access_restrictions": _with_site_contacts(link_type, dict(restrictions), link.workorder),
+        }
+    return _update(link=link, changes=changes, api_key=api_key)
+
+
+@transaction.atomic
+def _update(*, link: PortalLink, changes: dict[str, Any], api_key: ApiKey | None) -> PortalLink:
     link = PortalLink.objects.select_for_update().get(pk=link.pk)
     gate_before = _gate(link.link_type, link.access_restrictions or {})
     passcode_hash = link.passcode_hash
@@ -275,6 +285,9 @@ def portal_link_update(
     for name in PLAIN_FIELDS:
         if name in changes:
             setattr(link, name, changes[name])
+    if "shared_items" in changes:
+        link.shared_items = shared_items_of(changes["shared_items"])
+    link.label = (link.label or "").strip()
     _validate_gates(
         link_type=link.link_type,
         restrictions=link.access_restrictions,

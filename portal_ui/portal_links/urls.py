@@ -35,6 +35,16 @@ urlpatterns = [
         views.portal_link_preview_file,
         name="portal_link_preview_file",
     ),
+    path(
+        "portal-links/workorders/<id:workorder_id>/photos/<id:photo_id>/",
+        views.workorder_photo_thumbnail,
+        name="portal_link_workorder_photo",
+    ),
+    path(
+        "portal-links/workorders/<id:workorder_id>/notes/<id:note_id>/visibility/",
+        views.note_visibility,
+        name="portal_link_note_visibility",
+    ),
     path("staff/api-keys/", views.api_keys, name="api_keys"),
     path("staff/api-keys/<int:pk>/revoke/", views.api_key_revoke, name="api_key_revoke"),
 ]

@@ -1,4 +1,5 @@
-"""Staff screens: portal links (list, create, edit, lifecycle, access log, preview) and API keys."""
+"""Staff screens: portal links (list, create with the share checklist, edit, lifecycle, what the customer
+sees, access log, preview), notes' visibility to customers, and API keys."""
 
 from collections.abc import Callable
 from datetime import timedelta
@@ -7,15 +8,20 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal_ui.accounts.permissions import admin_required, dispatcher_required, viewer_required
-from portal_ui.core.htmx import partial_or_page, vary_on_htmx
+from portal_ui.core.downloads import stream_download
+from portal_ui.core.htmx import partial_or_page, safe_next, vary_on_htmx
+from portal_ui.core.upstream import UpstreamError, UpstreamNotFound
 from portal_ui.portal_links import selectors, services
 from portal_ui.portal_links.customer import views as customer_views
 from portal_ui.portal_links.forms import PERMISSION_LABELS, ApiKeyForm, LinkFilterForm, PortalLinkForm
 from portal_ui.portal_links.models import ApiKey, LinkType, PortalLink
+from portal_ui.portal_links.sharing import selectors as sharing_selectors
+from portal_ui.portal_links.sharing import services as sharing_services
 
 REVEAL_KEY = "portal_links.reveal"
 # A link made in one step from a work order page: the link alone opens it, it shows status and
@@ -41,6 +47,41 @@ def _take_reveal(request, kind: str, pk) -> str | None:
         del request.session[REVEAL_KEY]
         return reveal["secret"]
     return None
+
+
+def _no_store(response: HttpResponse) -> HttpResponse:
+    """A page showing a one-time URL or key: never kept by a browser or proxy cache."""
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _share_choices(workorder: str, *, live: bool) -> sharing_selectors.ShareChoices:
+    """The work order's notes, documents and photos for the share checklist: fresh from TechLink when
+    `live` (the copy when TechLink cannot answer), else the copy as it is."""
+    if not services.WORKORDER_ID.fullmatch(workorder or ""):
+        return sharing_selectors.ShareChoices()
+    workorder_id = int(workorder)
+    snapshot = None
+    if live:
+        try:
+            snapshot = sharing_services.workorder_snapshot_refresh(workorder_id=workorder_id)
+        except UpstreamError:
+            snapshot = None
+    snapshot = snapshot or sharing_selectors.snapshot_get(workorder_id=workorder_id)
+    return sharing_selectors.share_choices(snapshot=snapshot)
+
+
+def _form_page(
+    request, form: PortalLinkForm, link: PortalLink | None, workorder: str, status: int = 200
+) -> HttpResponse:
+    context = {
+        "form": form,
+        "link": link,
+        "workorder_id": workorder,
+        "choices": form.choices,
+        "ticked": form.ticked(),
+    }
+    return render(request, "portal_links/form.html", context, status=status)
 
 
 @viewer_required
@@ -81,8 +122,13 @@ def portal_link_new(request):
             messages.error(request, f"No link was created: {exc.message}")
             return redirect("portal_links")
         return _created(request, issued)
+    if request.method == "POST":
+        workorder = (request.POST.get("workorder") or "").strip()
+    elif not workorder:
+        return render(request, "portal_links/choose_workorder.html", {})
+    choices = _share_choices(workorder, live=request.method == "GET")
     form = PortalLinkForm(
-        request.POST or None, initial={"workorder": workorder, "link_type": LinkType.PUBLIC}
+        request.POST or None, initial={"workorder": workorder, "link_type": LinkType.PUBLIC}, choices=choices
     )
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -98,7 +144,7 @@ def portal_link_new(request):
             return _created(request, issued)
     if form.errors and status == 200:
         status = 400
-    return render(request, "portal_links/form.html", {"form": form, "link": None}, status=status)
+    return _form_page(request, form, None, workorder, status)
 
 
 def _created(request, issued: services.IssuedLink):
@@ -110,33 +156,43 @@ def _created(request, issued: services.IssuedLink):
 @viewer_required
 @require_GET
 def portal_link_detail(request, pk: str):
+    """The link, exactly what its customer sees (from the same copy and rules as the customer page, without
+    asking TechLink), and its access log, a page at a time."""
     link = _link_or_404(pk)
     permissions = selectors.link_permissions(link)
+    snapshot = sharing_selectors.snapshot_get(workorder_id=int(link.workorder))
+    new_url = _take_reveal(request, "link", link.pk)
     context = {
         "link": link,
-        "new_url": _take_reveal(request, "link", link.pk),
-        "log": selectors.access_log_for(link_id=link.pk),
+        "new_url": new_url,
+        "log": selectors.access_log_page(link_id=link.pk, page=request.GET.get("log_page")),
+        "refusals": selectors.access_refusals_for(link_id=link.pk),
         "shown": [label for name, label in PERMISSION_LABELS.items() if permissions[name]],
+        "permissions": permissions,
+        "sees": sharing_selectors.customer_workorder(link=link, snapshot=snapshot),
+        "preview_files": reverse("portal_link_preview", kwargs={"pk": link.pk}) + "files/",
     }
-    return render(request, "portal_links/detail.html", context)
+    response = render(request, "portal_links/detail.html", context)
+    return _no_store(response) if new_url else response
 
 
 @dispatcher_required
 @require_http_methods(["GET", "POST"])
 def portal_link_edit(request, pk: str):
     link = _link_or_404(pk)
-    form = PortalLinkForm(request.POST or None, link=link)
+    choices = _share_choices(link.workorder, live=request.method == "GET")
+    form = PortalLinkForm(request.POST or None, link=link, choices=choices)
     if request.method == "POST" and form.is_valid():
         try:
             services.portal_link_update(link=link, changes=form.cleaned_data["payload"])
         except services.PortalLinkInvalid as exc:
             form.add_service_errors(exc.fields)
+        except services.WorkOrderUncheckable as exc:
+            form.add_error(None, exc.message)
         else:
             messages.success(request, "Portal link saved.")
             return redirect("portal_link_detail", pk=link.pk)
-    return render(
-        request, "portal_links/form.html", {"form": form, "link": link}, status=400 if form.errors else 200
-    )
+    return _form_page(request, form, link, link.workorder, 400 if form.errors else 200)
 
 
 def _lifecycle(request, pk: str, service: Callable[..., PortalLink], message: str) -> HttpResponse:
@@ -211,6 +267,43 @@ def portal_link_preview_brand(request, pk: str):
     return customer_views.brand_stylesheet(_link_or_404(pk))
 
 
+# --- the work order's photos and notes, for the share checklist and the dashboard ----------------------------
+
+
+@viewer_required
+@require_GET
+def workorder_photo_thumbnail(request, workorder_id: int, photo_id: int):
+    """A work order photo for the share checklist's previews (images inline, kept five minutes)."""
+    try:
+        raw = selectors.workorder_file(workorder=str(workorder_id), kind="photo", file_id=photo_id)
+    except UpstreamNotFound:
+        raise Http404 from None
+    except UpstreamError:
+        return HttpResponse("This photo cannot be fetched from TechLink right now.", status=503)
+    content_type = (raw.content_type or "").split(";")[0].strip().lower()
+    inline = content_type.startswith("image/") and "svg" not in content_type
+    return stream_download(
+        raw,
+        filename=raw.filename or f"photo-{photo_id}",
+        inline=inline,
+        content_type=content_type if inline else "application/octet-stream",
+        cache_control="private, max-age=300" if inline else "private, no-store",
+    )
+
+
+@dispatcher_required
+@require_POST
+def note_visibility(request, workorder_id: int, note_id: int):
+    """Mark a note visible to the customer (`visible` = "1") or internal, then go back to `next`."""
+    visible = request.POST.get("visible") == "1"
+    sharing_services.portal_link_note_visibility_set(
+        workorder_id=workorder_id, note_id=note_id, visible=visible, user=request.user
+    )
+    shown = "visible to the customer" if visible else "internal"
+    messages.success(request, f"Note {note_id} is {shown}.")
+    return redirect(safe_next(request, reverse("portal_links")))
+
+
 # --- API keys -------------------------------------------------------------------------------------------
 
 
@@ -238,7 +331,8 @@ def api_keys(request):
     if reveal.get("kind") == "api_key":
         new_key = _take_reveal(request, "api_key", reveal.get("pk"))
     context = {"form": form, "keys": ApiKey.objects.select_related("created_by"), "new_key": new_key}
-    return render(request, "portal_links/api_keys.html", context, status=400 if form.errors else 200)
+    response = render(request, "portal_links/api_keys.html", context, status=400 if form.errors else 200)
+    return _no_store(response) if new_key else response
 
 
 @admin_required

@@ -91,11 +91,30 @@ def mirror_workorder(workorder_id) -> None:
     )
 
 
+# Every item of FakeUpstream's work order, chosen one by one.
+SHARE_ALL = {"notes": [1], "photos": [7], "client_documents": [5], "closeout_documents": [9]}
+
+
 def make_link(**overrides):
     fields = {"workorder": "1001", "link_type": "public", "company_namespace": ["acme"]}
     fields.update(overrides)
     mirror_workorder(fields["workorder"])
     return services.portal_link_create(**fields)
+
+
+def path_of(issued) -> str:
+    """The customer page's path of an issued link."""
+    return "/" + issued.url.split("/", 3)[3]
+
+
+def refusals(link) -> dict[str, int]:
+    """The link's counted refusals, per outcome."""
+    from django.db.models import Sum
+
+    from portal_ui.portal_links.models import AccessRefusal
+
+    rows = AccessRefusal.objects.filter(link_ref=link.pk).values("outcome").annotate(total=Sum("count"))
+    return {row["outcome"]: row["total"] for row in rows}
 
 
 @pytest.fixture
@@ -129,12 +148,21 @@ class FakeRaw:
         self.close()
 
 
+def note(note_id, content, author="Dispatch"):
+    return SimpleNamespace(note_id=note_id, author=author, content=content, created_date=None)
+
+
 @dataclass
 class FakeUpstream:
-    """Stands in for the TechLink client: one work order with every section filled in."""
+    """Stands in for the TechLink client: one work order with every section filled in (`notes`, `photos`,
+    `documents` and `closeout` replace a section's items)."""
 
     down: bool = False
     calls: list = field(default_factory=list)
+    notes: list | None = None
+    photos: list | None = None
+    documents: list | None = None
+    closeout: list | None = None
 
     def workorder(self, workorder_id):
         return SimpleNamespace(
@@ -146,16 +174,16 @@ class FakeUpstream:
             scheduled_date=datetime(2026, 12, 3, 9, 0),
             installer=SimpleNamespace(name="Ivy Installer", phone="555", email="ivy@example.com"),
             site=SimpleNamespace(name="Harbour Office", address=SimpleNamespace(city="Portland")),
-            notes=[
-                SimpleNamespace(note_id=1, author="Dispatch", content="Gate code is 4711", created_date=None)
-            ],
-            photos=[SimpleNamespace(photo_id=7, note="Rack photo", filename="rack.jpg", created_date=None)],
-            client_documents=[
-                SimpleNamespace(document_id=5, filename="floorplan.pdf", description="Floor plan")
-            ],
-            closeout_documents=[
-                SimpleNamespace(document_id=9, filename="signoff.pdf", description="Sign-off")
-            ],
+            notes=self.notes if self.notes is not None else [note(1, "Gate code is 4711")],
+            photos=self.photos
+            if self.photos is not None
+            else [SimpleNamespace(photo_id=7, note="Rack photo", filename="rack.jpg", created_date=None)],
+            client_documents=self.documents
+            if self.documents is not None
+            else [SimpleNamespace(document_id=5, filename="floorplan.pdf", description="Floor plan")],
+            closeout_documents=self.closeout
+            if self.closeout is not None
+            else [SimpleNamespace(document_id=9, filename="signoff.pdf", description="Sign-off")],
             questions=[
                 SimpleNamespace(
                     question_id=2,
@@ -175,6 +203,10 @@ class FakeUpstream:
             raise errors.TechLinkConnectionError("upstream down")
         return self.workorder(workorder_id)
 
+    @property
+    def workorder_gets(self) -> int:
+        return sum(1 for call in self.calls if call[0] == "workorder_get")
+
     def workorder_photo_raw(self, workorder_id, photo_id):
         self.calls.append(("photo", workorder_id, photo_id))
         return FakeRaw(b"\x89PNG-photo", "rack.jpg", "image/jpeg")
@@ -190,6 +222,8 @@ class FakeUpstream:
 
 @pytest.fixture
 def fake_upstream(monkeypatch):
+    """The fake in place of TechLink for the customer page's files and its copy of the work order."""
     fake = FakeUpstream()
     monkeypatch.setattr("portal_ui.portal_links.selectors.techlink_client", lambda: fake)
+    monkeypatch.setattr("portal_ui.portal_links.sharing.services.techlink_client", lambda: fake)
     return fake

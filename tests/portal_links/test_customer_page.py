@@ -15,7 +15,7 @@ from portal_ui.portal_links import services, tasks
 from portal_ui.portal_links.models import AccessLog, EmailCode, PortalLink
 from portal_ui.portal_links.tokens import hash_token
 
-from .conftest import make_link
+from .conftest import SHARE_ALL, make_link, path_of, refusals
 
 pytestmark = pytest.mark.django_db
 
@@ -30,10 +30,6 @@ ALL_PERMISSIONS = {
     "add_comment": True,
     "upload_document": True,
 }
-
-
-def path_of(issued) -> str:
-    return "/" + issued.url.split("/", 3)[3]
 
 
 def outcomes(link) -> list[tuple[str, str]]:
@@ -80,8 +76,9 @@ def test_it_shows_the_same_plain_page_for_every_unusable_link(client, fake_upstr
     assert unknown.status_code == 404
     assert len({*pages, unknown.content}) == 1
     assert b"Acme Brand" not in unknown.content and b"1001" not in unknown.content
-    assert outcomes(expired.link) == [("page", "expired")]
-    assert outcomes(inactive.link) == [("page", "inactive")]
+    assert refusals(expired.link) == {"expired": 1}
+    assert refusals(inactive.link) == {"inactive": 1}
+    assert AccessLog.objects.count() == 0
     assert fake_upstream.calls == []
 
 
@@ -92,7 +89,8 @@ def test_it_ends_the_link_after_max_views(client, fake_upstream):
     assert client.get(path_of(issued)).status_code == 404
     link = PortalLink.objects.get(pk=issued.link.pk)
     assert link.view_count == 2
-    assert outcomes(link)[-1] == ("page", "exhausted")
+    assert refusals(link) == {"exhausted": 1}
+    assert outcomes(link) == [("page", "ok"), ("page", "ok")]
 
 
 def test_it_kills_the_old_url_on_regenerate(client, fake_upstream):
@@ -131,7 +129,7 @@ def opened(browser, issued) -> bool:
 
 def test_it_gates_an_open_session_when_a_public_link_becomes_secure(client, api_key, fake_upstream):
     customer = Client()
-    issued = make_link(permissions={"view_photos": True})
+    issued = make_link(permissions={"view_photos": True}, shared_items=SHARE_ALL)
     assert opened(customer, issued)
     response = link_api(client, api_key).put(
         f"/workorder-portal-links/{issued.link.pk}",
@@ -195,14 +193,19 @@ def test_it_keeps_open_sessions_when_the_gate_stays_the_same(client, api_key, fa
     customer.post(path_of(issued), {"action": "passcode", "passcode": "blue-door-42"})
     link_api(client, api_key).put(
         f"/workorder-portal-links/{issued.link.pk}",
-        {"link_type": "secure", "permissions": {"view_notes": True}, "access_restrictions": {"max_views": 9}},
+        {
+            "link_type": "secure",
+            "permissions": {"view_notes": True},
+            "shared_items": {"notes": [1]},
+            "access_restrictions": {"max_views": 9},
+        },
     )
     page = customer.get(path_of(issued)).content.decode()
     assert "Install fibre router" in page and "Gate code is 4711" in page
 
 
 def test_it_stops_a_deactivated_link_and_its_open_session(client, fake_upstream):
-    issued = make_link(permissions={"view_photos": True})
+    issued = make_link(permissions={"view_photos": True}, shared_items=SHARE_ALL)
     assert client.get(path_of(issued)).status_code == 200
     services.portal_link_deactivate(link=issued.link)
     assert client.get(path_of(issued)).status_code == 404
@@ -225,7 +228,8 @@ def test_it_asks_for_the_passcode_of_a_secure_link(client, fake_upstream):
     right = client.post(path_of(issued), {"action": "passcode", "passcode": "blue-door-42"})
     assert right.status_code == 302
     assert "Install fibre router" in client.get(path_of(issued)).content.decode()
-    assert [o for _, o in outcomes(issued.link)] == ["bad_passcode", "ok", "ok"]
+    assert outcomes(issued.link) == [("passcode", "ok"), ("page", "ok")]
+    assert refusals(issued.link) == {"bad_passcode": 1}
     assert PortalLink.objects.get(pk=issued.link.pk).view_count == 1
 
 
@@ -309,7 +313,8 @@ def test_it_sends_no_code_to_other_addresses_and_does_not_say_so(client, fake_up
 
     assert answer("pat@customer.example") == answer("eve@evil.example")
     assert len(mail.outbox) == 1
-    assert [o for _, o in outcomes(issued.link)] == ["code_sent", "denied"]
+    assert outcomes(issued.link) == [("code", "code_sent")]
+    assert refusals(issued.link) == {"denied": 1}
 
 
 def test_it_refuses_a_wrong_code_and_uses_up_the_code_after_five_tries(client, fake_upstream):
@@ -359,7 +364,8 @@ def test_it_refuses_addresses_outside_the_ip_ranges(client, fake_upstream):
     issued = make_link(access_restrictions={"ip_ranges": ["203.0.113.0/24"]})
     assert client.get(path_of(issued), REMOTE_ADDR="198.51.100.1").status_code == 404
     assert client.get(path_of(issued), REMOTE_ADDR="203.0.113.9").status_code == 200
-    assert [o for _, o in outcomes(issued.link)] == ["denied", "ok"]
+    assert outcomes(issued.link) == [("page", "ok")]
+    assert refusals(issued.link) == {"denied": 1}
 
 
 # --- what the page shows -----------------------------------------------------------------------------------
@@ -379,33 +385,31 @@ SECTIONS = {
 @pytest.mark.parametrize("permission", list(SECTIONS))
 def test_it_shows_each_section_only_when_granted(client, fake_upstream, permission):
     denied = {**dict.fromkeys(ALL_PERMISSIONS, False), "download_documents": True}
-    html_without = client.get(path_of(make_link(permissions=denied))).content.decode()
-    html_with = client.get(path_of(make_link(permissions={**denied, permission: True}))).content.decode()
+    html_without = client.get(path_of(make_link(permissions=denied, shared_items=SHARE_ALL))).content.decode()
+    granted = make_link(permissions={**denied, permission: True}, shared_items=SHARE_ALL)
+    html_with = client.get(path_of(granted)).content.decode()
     assert SECTIONS[permission] not in html_without
     assert SECTIONS[permission] in html_with
 
 
-def test_it_asks_upstream_only_for_granted_parts(client, fake_upstream):
-    client.get(path_of(make_link(permissions={"view_notes": True})))
-    _, workorder_id, flags = fake_upstream.calls[0]
-    assert workorder_id == 1001
-    assert flags["include_notes"] is True
-    assert not any(
-        flags[f]
-        for f in (
-            "include_photos",
-            "include_client_documents",
-            "include_closeout_documents",
-            "include_questions",
-        )
-    )
+def test_it_keeps_one_copy_of_the_work_order_for_every_link_and_shows_each_only_its_part(
+    client, fake_upstream
+):
+    notes_only = make_link(permissions={"view_notes": True}, shared_items=SHARE_ALL)
+    photos_only = make_link(permissions={"view_schedule": False, "view_photos": True}, shared_items=SHARE_ALL)
+    notes_page = client.get(path_of(notes_only)).content.decode()
+    photos_page = client.get(path_of(photos_only)).content.decode()
+    assert [call[1] for call in fake_upstream.calls] == [1001]  # one call brought every section
+    assert all(fake_upstream.calls[0][2].values())
+    assert "Gate code is 4711" in notes_page and "Rack photo" not in notes_page
+    assert "Rack photo" in photos_page and "Gate code is 4711" not in photos_page
 
 
 def test_it_links_documents_only_when_downloads_are_allowed(client, fake_upstream):
     base = {"view_client_documents": True}
-    no_download = client.get(path_of(make_link(permissions=base))).content.decode()
+    no_download = client.get(path_of(make_link(permissions=base, shared_items=SHARE_ALL))).content.decode()
     assert "floorplan.pdf" in no_download and "files/document/5/" not in no_download
-    issued = make_link(permissions={**base, "download_documents": True})
+    issued = make_link(permissions={**base, "download_documents": True}, shared_items=SHARE_ALL)
     assert "files/document/5/" in client.get(path_of(issued)).content.decode()
 
 
@@ -415,7 +419,8 @@ def test_it_says_when_upstream_is_unavailable(client, fake_upstream):
     response = client.get(path_of(issued))
     assert response.status_code == 503
     assert "Temporarily unavailable" in response.content.decode()
-    assert outcomes(issued.link)[-1] == ("page", "unavailable")
+    assert refusals(issued.link) == {"unavailable": 1}
+    assert outcomes(issued.link) == []
     assert PortalLink.objects.get(pk=issued.link.pk).view_count == 0
 
 
@@ -442,7 +447,7 @@ def test_it_applies_the_branding_through_a_stylesheet(client, fake_upstream):
 
 
 def test_it_proxies_photos_and_documents_through_the_link(client, fake_upstream):
-    issued = make_link(permissions=ALL_PERMISSIONS)
+    issued = make_link(permissions=ALL_PERMISSIONS, shared_items=SHARE_ALL)
     client.get(path_of(issued))
     photo = client.get(f"{path_of(issued)}files/photo/7/")
     assert photo.status_code == 200
@@ -454,11 +459,13 @@ def test_it_proxies_photos_and_documents_through_the_link(client, fake_upstream)
     closeout = client.get(f"{path_of(issued)}files/closeout/9/")
     assert b"".join(closeout.streaming_content) == b"%PDF-signoff"
     assert ("photo", 1001, 7) in fake_upstream.calls
-    assert outcomes(issued.link)[1:] == [("photo 7", "ok"), ("document 5", "ok"), ("closeout 9", "ok")]
+    view = AccessLog.objects.get(link_ref=issued.link.pk, parent__isnull=True)
+    assert view.what == "page"
+    assert [d.what for d in view.downloads.order_by("id")] == ["photo 7", "document 5", "closeout 9"]
 
 
 def test_it_sandboxes_photos_and_documents(client, fake_upstream):
-    issued = make_link(permissions=ALL_PERMISSIONS)
+    issued = make_link(permissions=ALL_PERMISSIONS, shared_items=SHARE_ALL)
     client.get(path_of(issued))
     for path in ("files/photo/7/", "files/document/5/"):
         response = client.get(f"{path_of(issued)}{path}")
@@ -468,7 +475,9 @@ def test_it_sandboxes_photos_and_documents(client, fake_upstream):
 
 
 def test_it_refuses_files_the_permissions_do_not_grant(client, fake_upstream):
-    issued = make_link(permissions={"view_photos": True, "view_client_documents": True})
+    issued = make_link(
+        permissions={"view_photos": True, "view_client_documents": True}, shared_items=SHARE_ALL
+    )
     client.get(path_of(issued))
     assert client.get(f"{path_of(issued)}files/document/5/").status_code == 404
     assert client.get(f"{path_of(issued)}files/closeout/9/").status_code == 404
@@ -477,7 +486,10 @@ def test_it_refuses_files_the_permissions_do_not_grant(client, fake_upstream):
 
 def test_it_refuses_files_before_the_gate_is_passed(client, fake_upstream):
     issued = make_link(
-        link_type="secure", access_restrictions={"passcode": "blue-door-42"}, permissions=ALL_PERMISSIONS
+        link_type="secure",
+        access_restrictions={"passcode": "blue-door-42"},
+        permissions=ALL_PERMISSIONS,
+        shared_items=SHARE_ALL,
     )
     assert client.get(f"{path_of(issued)}files/photo/7/").status_code == 404
     assert all(call[0] != "photo" for call in fake_upstream.calls)
@@ -498,10 +510,10 @@ def test_it_sends_a_customer_comment_upstream_and_notifies(client, fake_upstream
     write = UpstreamWrite.objects.get()
     assert write.payload == {
         "workorder_id": 1001,
-        "note": "Customer comment (via portal link): Please call before arriving",
+        "note": f"Please call before arriving\n\n— portal link {issued.link.pk} (customer, via the customer portal)",
     }
     assert write.created_by is None
-    assert write.actor_label == f"Customer via portal link {issued.link.pk}"
+    assert write.actor_label == f"Customer portal link {issued.link.pk} via portal link {issued.link.pk}"
     assert mail.outbox[-1].to == ["dispatch@acme.test"]
     assert "Please call before arriving" in mail.outbox[-1].body
     assert "Thank you, your comment was sent" in client.get(response["Location"]).content.decode()
@@ -517,7 +529,7 @@ def test_it_marks_a_private_visitors_comment_with_their_address(client, fake_ups
     response = client.post(f"{path_of(issued)}comment/", {"note": "The side gate is locked"})
     assert response.status_code == 302
     assert UpstreamWrite.objects.get().payload["note"] == (
-        "Customer comment (via portal link, pat@customer.example): The side gate is locked"
+        "The side gate is locked\n\n— pat@customer.example (customer, e-mail address verified, via the customer portal)"
     )
 
 
@@ -570,7 +582,10 @@ def test_it_sends_a_customer_upload_upstream(client, fake_upstream, settings, tm
     assert response.status_code == 302
     write = UpstreamWrite.objects.get()
     assert write.filename == "meter.jpg"
-    assert write.actor_label == f"Customer via portal link {issued.link.pk}"
+    assert write.actor_label == f"Customer portal link {issued.link.pk} via portal link {issued.link.pk}"
+    assert write.payload["description"] == (
+        f"Meter reading (from portal link {issued.link.pk} via the customer portal)"
+    )
     assert mail.outbox[-1].to == ["dispatch@acme.test"]
     assert outcomes(issued.link)[-1] == ("upload", "ok")
 
@@ -644,8 +659,11 @@ def test_it_queues_the_notification_instead_of_mailing_in_the_request(
     kwargs = queued.call_args.kwargs
     assert kwargs["recipients"] == ["first@acme.test"]
     assert kwargs["subject"] == "Portal link opened: work order 1001"
-    assert f"portal link {issued.link.pk} (work order 1001) was opened for the first time" in kwargs["body"]
-    assert "from 127.0.0.1" in kwargs["body"]
+    assert (
+        f"portal link {issued.link.pk} (work order 1001) was opened for the first time" in kwargs["message"]
+    )
+    assert "from 127.0.0.1" in kwargs["message"]
+    assert kwargs["workorder"] == "1001" and kwargs["link_id"] == issued.link.pk
 
 
 @pytest.mark.parametrize("kind", ["page", "gone", "gate"])
@@ -696,13 +714,14 @@ def test_it_rate_limits_per_address(client, fake_upstream, settings, time_machin
     assert limited.status_code == 429
     assert limited["Cache-Control"] == "no-store"
     assert client.get(path_of(issued), REMOTE_ADDR="198.51.100.3").status_code == 200
-    assert outcomes(issued.link)[3] == ("page", "rate_limited")
+    assert refusals(issued.link) == {"rate_limited": 1}
+    assert outcomes(issued.link) == [("page", "ok")] * 4
 
 
 def test_it_counts_photos_apart_from_pages(client, fake_upstream, settings, time_machine):
     time_machine.move_to(A_MINUTE_START, tick=False)
     settings.PORTAL_LINK_RATE_LIMIT = "2/m"
-    issued = make_link(permissions={"view_photos": True})
+    issued = make_link(permissions={"view_photos": True}, shared_items=SHARE_ALL)
     client.get(path_of(issued))
     for _ in range(5):
         assert client.get(f"{path_of(issued)}files/photo/7/").status_code == 200

@@ -297,14 +297,11 @@ def test_it_needs_a_passcode_for_secure_links(api):
     assert "access_restrictions.passcode" in response.json()["error"]["fields"]
 
 
-def test_it_needs_an_allowed_address_for_private_links(api):
-    response = create(api, link_type="private")
-    assert response.status_code == 400
-    assert "access_restrictions.allowed_emails" in response.json()["error"]["fields"]
-    assert (
-        create(api, link_type="private", access_restrictions={"allowed_domains": ["example.com"]}).status_code
-        == 201
-    )
+def test_it_takes_allowed_domains_for_a_private_link(api):
+    response = create(api, link_type="private", access_restrictions={"allowed_domains": ["example.com"]})
+    assert response.status_code == 201
+    assert response.json()["data"]["access_restrictions"]["allowed_domains"] == ["example.com"]
+    assert response.json()["data"]["access_restrictions"]["allowed_emails"] == []
 
 
 def test_it_refuses_an_expiry_in_the_past(api):

@@ -25,14 +25,14 @@ def current_grant(request: HttpRequest, link: PortalLink) -> dict[str, Any]:
 
 
 def store_grant(request: HttpRequest, link: PortalLink, **values: Any) -> None:
-    """Add `values` to this browser's current grant for the link (a stale grant starts afresh)."""
+    """Add `values` to this browser's current grant for the link (a stale grant starts afresh). A grant
+    that already holds them is left alone, so a page view writes no session."""
+    current = current_grant(request, link)
+    grant = {**current, "v": link.token_version, "g": link.gate_version, **values}
+    if grant == current:
+        return
     grants = dict(request.session.get(SESSION_KEY, {}))
-    grants[link.pk] = {
-        **current_grant(request, link),
-        "v": link.token_version,
-        "g": link.gate_version,
-        **values,
-    }
+    grants[link.pk] = grant
     request.session[SESSION_KEY] = grants
 
 

@@ -22,7 +22,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django_ratelimit.core import is_ratelimited
 
 from portal_ui.portal_links import selectors
-from portal_ui.portal_links.customer.services import access_log_record
+from portal_ui.portal_links.customer.access import access_refusal_count
 from portal_ui.portal_links.models import AccessOutcome, PortalLink
 
 ASSET_RATE_FACTOR = 5
@@ -120,20 +120,11 @@ def _rate(group: str) -> str:
     return rate
 
 
-def _what(request: HttpRequest) -> str:
-    match = request.resolver_match
-    name = match.url_name.removeprefix("portal_customer").lstrip("_") if match and match.url_name else ""
-    return name or "page"
-
-
 def _rate_limited(request: HttpRequest, token: str) -> HttpResponse:
-    link = selectors.portal_link_by_token(token=token)
-    access_log_record(
-        link_ref=link.pk if link else "",
-        ip=client_ip(request),
-        outcome=AccessOutcome.RATE_LIMITED,
-        what=_what(request),
-    )
+    """The 429 page; the refusal is counted for the link (nothing is logged, nothing for unknown tokens)."""
+    link_id = selectors.portal_link_id_by_token(token=token)
+    if link_id:
+        access_refusal_count(link_ref=link_id, outcome=AccessOutcome.RATE_LIMITED)
     response = customer_render(request, "rate_limited", status=429)
     response["Retry-After"] = "60"
     return response

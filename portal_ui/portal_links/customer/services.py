@@ -1,11 +1,14 @@
-"""What customers do through a link: the access log, counted views, comments and uploads, and the staff
-e-mails they trigger (sent by the ``portal_links.notify`` task once the change is committed)."""
+"""What customers do through a link: counted views, comments and uploads, and the staff e-mails they trigger
+(sent by the ``portal_links.notify`` task once the change is committed).
+
+Comments and uploads reach TechLink under the dashboard's shared account, so each says who sent it and that
+it came through the customer portal: the visitor's proven e-mail address on a private link, else the link's
+label. Each is also kept locally with its sender (``CustomerSubmission``).
+"""
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
 from functools import partial
 
-from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -15,37 +18,37 @@ from django.utils import timezone
 from portal_ui.core.uploads import upload_problem
 from portal_ui.jobs import services as job_services
 from portal_ui.jobs.models import UpstreamWrite
-from portal_ui.portal_links.models import AccessLog, AccessOutcome, EmailCode, PortalLink
-from portal_ui.portal_links.services import PortalLinkInvalid
+from portal_ui.portal_links.customer.access import access_log_record
+from portal_ui.portal_links.errors import PortalLinkInvalid
+from portal_ui.portal_links.models import AccessOutcome, CustomerSubmission, PortalLink, SubmissionKind
 
 COMMENT_MAX_LENGTH = 2000
 DESCRIPTION_MAX_LENGTH = 200
 NUL_MESSAGE = "The {what} contains an invisible NUL character, which cannot be sent; remove it and try again."
-
-
-def access_log_record(
-    *, link_ref: str, ip: str | None, outcome: str, what: str, detail: str = ""
-) -> AccessLog:
-    """One line of the access log: a view, gate attempt, download, comment or upload (`outcome`)."""
-    return AccessLog.objects.create(
-        link_ref=link_ref or "", ip=ip or None, outcome=outcome, what=what[:100], detail=detail[:255]
-    )
+VIA_PORTAL = "via the customer portal"
 
 
 def _link_label(link: PortalLink) -> str:
-    return f"portal link {link.pk} (work order {link.workorder})"
+    named = f" “{link.label}”" if link.label else ""
+    return f"portal link{named} {link.pk} (work order {link.workorder})"
 
 
-def _notify(link: PortalLink, event: str, *, subject: str, body: str) -> None:
+def _notify(link: PortalLink, event: str, *, subject: str, message: str) -> None:
     """Queue the e-mail to the link's recipients for `event` once the transaction commits. A broker that
     cannot take it is logged, never raised into the customer's page."""
     from portal_ui.portal_links.tasks import notify
 
     recipients = list(dict.fromkeys((link.notification_settings or {}).get(event, [])))
     if recipients:
-        transaction.on_commit(
-            partial(notify.delay, recipients=recipients, subject=subject, body=body), robust=True
+        send = partial(
+            notify.delay,
+            recipients=recipients,
+            subject=subject,
+            message=message,
+            workorder=link.workorder,
+            link_id=link.pk,
         )
+        transaction.on_commit(send, robust=True)
 
 
 def portal_link_view_count(*, link: PortalLink, ip: str | None) -> bool:
@@ -57,6 +60,10 @@ def portal_link_view_count(*, link: PortalLink, ip: str | None) -> bool:
         links = links.filter(view_count__lt=link.max_views)
     if not links.update(view_count=F("view_count") + 1, last_viewed_at=now):
         return False
+    notifications = link.notification_settings or {}
+    if not (notifications.get("on_first_view") or notifications.get("on_each_view")):
+        link.view_count, link.last_viewed_at = link.view_count + 1, now
+        return True
     link.refresh_from_db(fields=["view_count", "last_viewed_at"])
     when = timezone.localtime(now).strftime("%Y-%m-%d %H:%M")
     where = ip or "unknown"
@@ -65,33 +72,41 @@ def portal_link_view_count(*, link: PortalLink, ip: str | None) -> bool:
             link,
             "on_first_view",
             subject=f"Portal link opened: work order {link.workorder}",
-            body=f"The {_link_label(link)} was opened for the first time at {when} from {where}.",
+            message=f"The {_link_label(link)} was opened for the first time at {when} from {where}.",
         )
     _notify(
         link,
         "on_each_view",
         subject=f"Portal link viewed: work order {link.workorder}",
-        body=f"The {_link_label(link)} was viewed at {when} from {where} (view {link.view_count}).",
+        message=f"The {_link_label(link)} was viewed at {when} from {where} (view {link.view_count}).",
     )
     return True
 
 
-def _customer_note_prefix(*, email: str = "") -> str:
-    """How a customer's comment starts in the work order's notes."""
-    return f"Customer comment (via portal link, {email}):" if email else "Customer comment (via portal link):"
+def customer_sender(*, link: PortalLink, email: str = "") -> str:
+    """Who sent something through the link: the proven e-mail address of a private link's visitor, else
+    the link's label."""
+    return email or link.display_label
 
 
-# What staff are told about a customer's write: the link's notification setting, the subject and the body.
+def customer_signature(*, link: PortalLink, email: str = "") -> str:
+    """The line that ends a customer's comment in TechLink."""
+    if email:
+        return f"— {email} (customer, e-mail address verified, {VIA_PORTAL})"
+    return f"— {link.display_label} (customer, {VIA_PORTAL})"
+
+
+# What staff are told about a customer's write: the link's notification setting, the subject and the text.
 WRITE_NOTICES = {
-    "comment": (
+    SubmissionKind.COMMENT: (
         "on_customer_comment",
         "Customer comment: work order {workorder}",
-        "A customer{who} commented through the {label}:\n\n{text}",
+        "{sender} commented through the {label}:\n\n{text}",
     ),
-    "upload": (
+    SubmissionKind.UPLOAD: (
         "on_customer_upload",
         "Customer upload: work order {workorder}",
-        "A customer{who} uploaded “{text}” through the {label}.",
+        "{sender} uploaded “{text}” through the {label}.",
     ),
 }
 
@@ -99,41 +114,57 @@ WRITE_NOTICES = {
 def _send_for_customer(
     *,
     link: PortalLink,
-    what: str,
+    kind: str,
     field: str,
     record: Callable[..., UpstreamWrite],
     ip: str | None,
     email: str,
-    detail: str,
     text: str,
+    sent_text: str,
 ) -> UpstreamWrite:
-    """Record the durable write on the customer's behalf (a refusal becomes PortalLinkInvalid on `field`),
-    log it and queue the staff notification."""
+    """Record the durable write on the customer's behalf (a refusal becomes PortalLinkInvalid on `field`)
+    with the local record of who sent it, log it and queue the staff notification, all or nothing."""
+    sender = customer_sender(link=link, email=email)
     try:
-        write = record(
-            user=None, workorder_id=int(link.workorder), actor_label=f"Customer via portal link {link.pk}"
-        )
+        with transaction.atomic():
+            write = record(
+                user=None,
+                workorder_id=int(link.workorder),
+                actor_label=f"Customer {sender} via portal link {link.pk}",
+            )
+            CustomerSubmission.objects.create(
+                link=link,
+                link_ref=link.pk,
+                link_type=link.link_type,
+                workorder_id=int(link.workorder),
+                kind=kind,
+                text=text,
+                sent_text=sent_text,
+                sender_email=email,
+                sender_label=sender[:200],
+                write_id=write.pk,
+                ip=ip or None,
+            )
+            access_log_record(
+                link_ref=link.pk, ip=ip, outcome=AccessOutcome.OK, what=kind, detail=email or text[:200]
+            )
+            event, subject, message = WRITE_NOTICES[kind]
+            _notify(
+                link,
+                event,
+                subject=subject.format(workorder=link.workorder),
+                message=message.format(sender=sender, label=_link_label(link), text=text),
+            )
     except DjangoValidationError as exc:
         raise PortalLinkInvalid(" ".join(exc.messages), {field: exc.messages}) from None
-    access_log_record(link_ref=link.pk, ip=ip, outcome=AccessOutcome.OK, what=what, detail=detail)
-    event, subject, body = WRITE_NOTICES[what]
-    who = f" ({email})" if email else ""
-    _notify(
-        link,
-        event,
-        subject=subject.format(workorder=link.workorder),
-        body=body.format(who=who, label=_link_label(link), text=text),
-    )
     return write
 
 
 def portal_link_customer_comment(
     *, link: PortalLink, note: str, ip: str | None, email: str = ""
 ) -> UpstreamWrite:
-    """Send the customer's comment upstream as a work order note (durable write); notify.
-
-    The note is sent under the dashboard's TechLink account, so its text starts with "Customer comment (via
-    portal link[, the visitor's proven e-mail address]):" to tell staff and technicians who wrote it."""
+    """Send the customer's comment upstream as a work order note (durable write), signed with who sent it
+    (``customer_signature``); keep it locally; notify."""
     note = note.strip()
     if not note:
         raise PortalLinkInvalid("Write a comment first.", {"note": ["Write a comment first."]})
@@ -145,18 +176,35 @@ def portal_link_customer_comment(
         message = NUL_MESSAGE.format(what="comment")
         raise PortalLinkInvalid(message, {"note": [message]})
     # The final text is what the durable write records and later matches upstream.
-    record = partial(job_services.workorder_note_add, note=f"{_customer_note_prefix(email=email)} {note}")
+    sent_text = f"{note}\n\n{customer_signature(link=link, email=email)}"
+    record = partial(job_services.workorder_note_add, note=sent_text)
     return _send_for_customer(
-        link=link, what="comment", field="note", record=record, ip=ip, email=email, detail=email, text=note
+        link=link,
+        kind=SubmissionKind.COMMENT,
+        field="note",
+        record=record,
+        ip=ip,
+        email=email,
+        text=note,
+        sent_text=sent_text,
     )
+
+
+def _signed_description(description: str, sender: str) -> str:
+    """The document's description in TechLink: the customer's, then who sent it, within the length limit."""
+    suffix = f"(from {sender} {VIA_PORTAL})"
+    room = DESCRIPTION_MAX_LENGTH - len(suffix) - 1
+    if room < 1:
+        return suffix[:DESCRIPTION_MAX_LENGTH]
+    return f"{description[:room].rstrip()} {suffix}".strip()
 
 
 def portal_link_customer_upload(
     *, link: PortalLink, upload: UploadedFile | None, description: str, ip: str | None, email: str = ""
 ) -> UpstreamWrite:
-    """Send the customer's file upstream as a work order document (durable write); notify.
-
-    The file is checked by the one upload policy (``core.uploads.upload_problem``)."""
+    """Send the customer's file upstream as a work order document (durable write), its description saying
+    who sent it; keep it locally; notify. The file is checked by the one upload policy
+    (``core.uploads.upload_problem``)."""
     problem = upload_problem(
         name=upload.name if upload is not None else None, size=upload.size if upload is not None else None
     )
@@ -165,27 +213,15 @@ def portal_link_customer_upload(
     if "\x00" in description:
         message = NUL_MESSAGE.format(what="description")
         raise PortalLinkInvalid(message, {"upload": [message]})
-    description = description.strip()[:DESCRIPTION_MAX_LENGTH]
+    description = _signed_description(description.strip(), customer_sender(link=link, email=email))
     record = partial(job_services.workorder_document_upload, upload=upload, description=description)
-    name = upload.name
     return _send_for_customer(
         link=link,
-        what="upload",
+        kind=SubmissionKind.UPLOAD,
         field="upload",
         record=record,
         ip=ip,
         email=email,
-        detail=name[:200],
-        text=name,
+        text=upload.name[:200],
+        sent_text=description,
     )
-
-
-def portal_link_housekeeping(*, now: datetime | None = None) -> tuple[int, int]:
-    """Delete one-time codes a day after they expired, and access-log rows older than
-    ``PORTAL_LINK_ACCESS_LOG_DAYS``. Returns (codes, log rows) removed."""
-    now = now or timezone.now()
-    codes, _ = EmailCode.objects.filter(expires_at__lt=now - timedelta(days=1)).delete()
-    logs, _ = AccessLog.objects.filter(
-        at__lt=now - timedelta(days=settings.PORTAL_LINK_ACCESS_LOG_DAYS)
-    ).delete()
-    return codes, logs

@@ -1,9 +1,10 @@
-"""The customer page `/p/<token>/`: the gate, the work order as the link's permissions allow, its files, and
-the customer's comments and uploads.
+"""The customer page `/p/<token>/`: the gate, the work order as the link shares it, its files, and the
+customer's comments and uploads.
 
-Unknown, expired, deactivated, deleted and used-up links all get the same plain "not available" page. Every
-answer carries the headers of ``security.customer_view``, and every view, gate attempt and download is
-written to the access log.
+The page renders from the dashboard's copy of the work order (``sharing``): no TechLink call while a copy
+exists. Unknown, expired, deactivated, deleted and used-up links all get the same plain "not available" page.
+Every answer carries the headers of ``security.customer_view``. Page views, gates passed, comments and uploads
+are written to the access log, files fetched nested under their page view; refusals are counted per link.
 """
 
 import logging
@@ -23,6 +24,11 @@ from portal_ui.core.upstream import UpstreamError, UpstreamNotFound
 from portal_ui.portal_links import selectors
 from portal_ui.portal_links.customer import gates, grants
 from portal_ui.portal_links.customer import services as customer_services
+from portal_ui.portal_links.customer.access import (
+    access_download_record,
+    access_log_record,
+    access_refusal_count,
+)
 from portal_ui.portal_links.customer.security import (
     CUSTOMER_CSP,
     FILE_CSP,
@@ -32,8 +38,10 @@ from portal_ui.portal_links.customer.security import (
     customer_view,
     with_csp,
 )
-from portal_ui.portal_links.models import AccessOutcome, LinkStatus, LinkType, PortalLink
-from portal_ui.portal_links.services import PortalLinkInvalid
+from portal_ui.portal_links.errors import PortalLinkInvalid
+from portal_ui.portal_links.models import AccessOutcome, LinkStatus, LinkType, PortalLink, WorkOrderSnapshot
+from portal_ui.portal_links.sharing import selectors as sharing
+from portal_ui.portal_links.sharing.services import workorder_snapshot_for_page
 
 logger = logging.getLogger(__name__)
 
@@ -46,15 +54,15 @@ OUTCOME_FOR_STATUS = {
 }
 
 
-def _log(request: HttpRequest, link: PortalLink | None, outcome: str, what: str) -> None:
-    customer_services.access_log_record(
-        link_ref=link.pk if link else "", ip=client_ip(request), outcome=outcome, what=what
-    )
+def _refused(link: PortalLink | None, outcome: str) -> None:
+    """Count a refused request for the link (an unknown token is counted nowhere)."""
+    if link is not None:
+        access_refusal_count(link_ref=link.pk, outcome=outcome)
 
 
-def gone(request: HttpRequest, *, link: PortalLink | None, outcome: str, what: str) -> HttpResponse:
+def gone(request: HttpRequest, *, link: PortalLink | None, outcome: str) -> HttpResponse:
     """The one answer for every link that cannot be opened: reveals nothing about the link."""
-    _log(request, link, outcome, what)
+    _refused(link, outcome)
     return customer_render(request, "gone", status=404)
 
 
@@ -69,18 +77,26 @@ def _ip_allowed(link: PortalLink, ip: str | None) -> bool:
     return any(address in ip_network(cidr, strict=False) for cidr in ranges)
 
 
+def _refusal(request: HttpRequest, link: PortalLink | None, *, allow_exhausted: bool) -> str | None:
+    """Why the link may not be used now (an AccessOutcome), or None when it may."""
+    if link is None:
+        return AccessOutcome.NOT_FOUND
+    status = link.status
+    if status != LinkStatus.ACTIVE and not (allow_exhausted and status == LinkStatus.EXHAUSTED):
+        return OUTCOME_FOR_STATUS[status]
+    if not _ip_allowed(link, client_ip(request)):
+        return AccessOutcome.DENIED
+    return None
+
+
 def _usable(
-    request: HttpRequest, token: str, *, what: str, allow_exhausted: bool = False
+    request: HttpRequest, token: str, *, allow_exhausted: bool = False
 ) -> tuple[PortalLink | None, HttpResponse | None]:
     """(link, None) when the link may be used now, else (None, the "gone" answer)."""
     link = selectors.portal_link_by_token(token=token)
-    if link is None:
-        return None, gone(request, link=None, outcome=AccessOutcome.NOT_FOUND, what=what)
-    status = link.status
-    if status != LinkStatus.ACTIVE and not (allow_exhausted and status == LinkStatus.EXHAUSTED):
-        return None, gone(request, link=link, outcome=OUTCOME_FOR_STATUS[status], what=what)
-    if not _ip_allowed(link, client_ip(request)):
-        return None, gone(request, link=link, outcome=AccessOutcome.DENIED, what=what)
+    outcome = _refusal(request, link, allow_exhausted=allow_exhausted)
+    if outcome is not None:
+        return None, gone(request, link=link, outcome=outcome)
     return link, None
 
 
@@ -92,16 +108,13 @@ def _customer_redirect(token: str, *, sent: str = "") -> HttpResponse:
 # --- the page -------------------------------------------------------------------------------------------
 
 
-def _workorder(link: PortalLink) -> selectors.CustomerWorkOrder:
-    """The work order as the page shows it: missing when TechLink does not know it, unavailable when
-    TechLink cannot answer."""
+def _snapshot(link: PortalLink) -> WorkOrderSnapshot | None:
+    """The copy of the link's work order (None when there is none and TechLink cannot answer)."""
     try:
-        return selectors.customer_workorder(link=link)
-    except UpstreamNotFound:
-        return selectors.CustomerWorkOrder.missing(link)
+        return workorder_snapshot_for_page(workorder_id=int(link.workorder))
     except UpstreamError:
         logger.warning("work order %s unavailable for portal link %s", link.workorder, link.pk, exc_info=True)
-        return selectors.CustomerWorkOrder.unavailable(link)
+        return None
 
 
 def page_context(
@@ -112,13 +125,17 @@ def page_context(
         base = reverse("portal_link_preview", kwargs={"pk": link.pk})
     else:
         base = reverse("portal_customer", kwargs={"token": token})
+    permissions = selectors.link_permissions(link)
+    workorder = sharing.customer_workorder(link=link, snapshot=_snapshot(link))
+    shown = workorder.available and workorder.found
     return {
         "link": link,
         "token": token,
         "preview": preview,
-        "permissions": selectors.link_permissions(link),
+        "permissions": permissions,
         "branding": link.custom_branding or {},
-        "workorder": _workorder(link),
+        "workorder": workorder,
+        "comments": sharing.customer_comments(link=link) if shown and permissions["add_comment"] else [],
         "file_base": f"{base}files/",
         "brand_css_url": f"{base}brand.css",
         "flash": request.GET.get("sent", ""),
@@ -142,7 +159,7 @@ def _gate_page(
 
 @customer_view(methods=("GET", "POST"))
 def page(request: HttpRequest, token: str) -> HttpResponse:
-    link, refused = _usable(request, token, what="page")
+    link, refused = _usable(request, token)
     if refused:
         return refused
     if request.method == "POST":
@@ -152,12 +169,14 @@ def page(request: HttpRequest, token: str) -> HttpResponse:
     context = page_context(request, link, token)
     if not context["workorder"].available:
         # Nothing shown: not counted as a view.
-        _log(request, link, AccessOutcome.UNAVAILABLE, "page")
+        _refused(link, AccessOutcome.UNAVAILABLE)
         return render_page(request, link, context, status=503)
-    if not customer_services.portal_link_view_count(link=link, ip=client_ip(request)):
-        return gone(request, link=link, outcome=AccessOutcome.EXHAUSTED, what="page")
+    ip = client_ip(request)
+    if not customer_services.portal_link_view_count(link=link, ip=ip):
+        return gone(request, link=link, outcome=AccessOutcome.EXHAUSTED)
     grants.store_grant(request, link, passed=True, viewed=True)
-    _log(request, link, AccessOutcome.OK, "page")
+    email = grants.current_grant(request, link).get("email", "")
+    access_log_record(link_ref=link.pk, ip=ip, outcome=AccessOutcome.OK, what="page", detail=email)
     return render_page(request, link, context)
 
 
@@ -239,25 +258,33 @@ def brand_stylesheet(link: PortalLink) -> HttpResponse:
     return HttpResponse(css, content_type="text/css; charset=utf-8")
 
 
+def _opened_by_this_browser(request: HttpRequest, link: PortalLink | None) -> bool:
+    """Whether the link's page would answer this browser: usable now, or used up after this browser had
+    seen the page (its files, comments and uploads stay open to it)."""
+    if _refusal(request, link, allow_exhausted=True) is not None:
+        return False
+    return link.status != LinkStatus.EXHAUSTED or grants.has_viewed(request, link)
+
+
 @customer_view(methods=("GET",), group="assets")
 def brand_css(request: HttpRequest, token: str) -> HttpResponse:
+    """The link's colours, for the gate and the page; 404 wherever the page itself answers 404."""
     link = selectors.portal_link_by_token(token=token)
-    if link is None or link.status not in (LinkStatus.ACTIVE, LinkStatus.EXHAUSTED):
+    if not _opened_by_this_browser(request, link):
         return customer_render(request, "gone", status=404)
     return with_csp(CUSTOMER_CSP, brand_stylesheet, link)
 
 
 @customer_view(methods=("GET",), group="assets")
 def customer_file(request: HttpRequest, token: str, kind: str, file_id: int) -> HttpResponse:
-    what = f"{kind} {file_id}"
-    link, refused = _usable(request, token, what=what, allow_exhausted=True)
+    link, refused = _usable(request, token, allow_exhausted=True)
     if refused:
         return refused
     viewed = grants.has_viewed(request, link)
     if link.status == LinkStatus.EXHAUSTED and not viewed:
-        return gone(request, link=link, outcome=AccessOutcome.EXHAUSTED, what=what)
+        return gone(request, link=link, outcome=AccessOutcome.EXHAUSTED)
     if not viewed:
-        return gone(request, link=link, outcome=AccessOutcome.DENIED, what=what)
+        return gone(request, link=link, outcome=AccessOutcome.DENIED)
     return file_response(request, link, kind, file_id, log=True)
 
 
@@ -280,21 +307,24 @@ def _download(raw: StreamedFile, kind: str, file_id: int) -> HttpResponse:
 def file_response(
     request: HttpRequest, link: PortalLink, kind: str, file_id: int, *, log: bool
 ) -> HttpResponse:
-    """A photo or document of the link's work order, streamed from TechLink in a sandbox, when the link's
-    permissions grant it (`log`: write the outcome to the access log)."""
-    what = f"{kind} {file_id}"
-    record = partial(_log, request, link, what=what) if log else lambda outcome: None
-    if not selectors.customer_file_allowed(link=link, kind=kind):
-        record(AccessOutcome.DENIED)
+    """A photo or document of the link's work order, streamed from TechLink in a sandbox, when the link
+    shares it: its section is permitted and the item chosen (`log`: record the download under its page view
+    and count refusals)."""
+    snapshot = sharing.snapshot_get(workorder_id=int(link.workorder))
+    if not sharing.customer_file_shared(link=link, snapshot=snapshot, kind=kind, file_id=file_id):
+        if log:
+            _refused(link, AccessOutcome.DENIED)
         return customer_render(request, "gone", status=404)
     try:
-        raw = selectors.customer_file(link=link, kind=kind, file_id=file_id)
+        raw = selectors.workorder_file(workorder=link.workorder, kind=kind, file_id=file_id)
     except UpstreamNotFound:
         return customer_render(request, "gone", status=404)
     except UpstreamError:
-        record(AccessOutcome.UNAVAILABLE)
+        if log:
+            _refused(link, AccessOutcome.UNAVAILABLE)
         return customer_render(request, "unavailable", status=503)
-    record(AccessOutcome.OK)
+    if log:
+        access_download_record(link_ref=link.pk, ip=client_ip(request), what=f"{kind} {file_id}")
     return customer_headers(with_csp(FILE_CSP, _download, raw, kind, file_id))
 
 
@@ -306,11 +336,11 @@ def _customer_write(
 ) -> HttpResponse:
     """Refuse unless the page was opened and the link grants `permission`; then `send` on the customer's
     behalf, showing the page again with the refusal next to the form (keeping what was typed in `field`)."""
-    link, refused = _usable(request, token, what=what, allow_exhausted=True)
+    link, refused = _usable(request, token, allow_exhausted=True)
     if refused:
         return refused
     if not grants.has_viewed(request, link) or not selectors.link_permissions(link)[permission]:
-        return gone(request, link=link, outcome=AccessOutcome.DENIED, what=what)
+        return gone(request, link=link, outcome=AccessOutcome.DENIED)
     email = grants.current_grant(request, link).get("email", "")
     try:
         send(link=link, ip=client_ip(request), email=email)
