@@ -11,7 +11,7 @@ CI ?=
 
 ifneq ($(filter true 1 yes,$(CI)),)
 # CI runs the suite against the real services of the machine.
-TEST_ENV := DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/15}
+TEST_ENV := DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/15} RABBITMQ_URL=$${RABBITMQ_URL:-amqp://guest:guest@127.0.0.1:5672//}
 endif
 
 .PHONY: run test install lint bench bench-load clean

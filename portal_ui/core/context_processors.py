@@ -7,11 +7,30 @@ NAVIGATION = [
     ("Home", "home", Role.VIEWER),
     ("Sites", "sites", Role.VIEWER),
     ("Work orders", "workorders", Role.VIEWER),
+    ("Schedule", "schedule", Role.VIEWER),
+    ("Map", "map", Role.VIEWER),
+    ("Close-outs", "closeout_queue", Role.VIEWER),
+    ("Saved views", "saved_views", Role.VIEWER),
+    ("Search", "search", Role.VIEWER),
     ("Reference", "reference", Role.VIEWER),
     ("Outbox", "jobs", Role.VIEWER),
     ("Portal links", "portal_links", Role.VIEWER),
     ("Staff", "staff_users", Role.ADMIN),
 ]
+
+
+def _account(user) -> dict[str, str]:
+    """Who is logged in, as the header shows it: the name, and the role unless the name already says it
+    (the demo user "Dispatcher" is not "Dispatcher · Dispatcher")."""
+    name = user.get_full_name() or user.username
+    role_label = user.get_role_display()  # e.g. "Dispatcher (read and write)"
+    role, _, note = role_label.partition(" (")
+    return {
+        "name": name,
+        "role": "" if role.casefold() == name.casefold() else role,
+        "role_note": note.rstrip(")"),
+        "role_label": role_label,
+    }
 
 
 def navigation(request):
@@ -33,4 +52,4 @@ def navigation(request):
                 "active": request.path == url or (url != "/" and request.path.startswith(url)),
             }
         )
-    return {"nav_items": items}
+    return {"nav_items": items, "account": _account(user)}

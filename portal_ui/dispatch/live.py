@@ -398,3 +398,30 @@ def workorder_photo(*, workorder_id: int, photo_id: int) -> Download:
     """One of the work order's close-out photos."""
     tl = techlink_client()
     return _download(tl.workorder_photo_raw, tl.workorder_photos, workorder_id, photo_id, stem="photo")
+
+
+# -- close-out ------------------------------------------------------------------------------------
+
+
+def workorders_closeout_get(*, workorder_ids: list[int]) -> list[types.WorkOrder | None]:
+    """Each work order with its close-out (questions, photos, completed documents), concurrently; None for
+    one TechLink did not give (not found, or failing). Nothing is written back: a close-out is not part of
+    the read model."""
+    client = techlink_client()
+    calls = [
+        partial(
+            client.workorder_get,
+            workorder_id,
+            include_questions=True,
+            include_photos=True,
+            include_closeout_documents=True,
+        )
+        for workorder_id in workorder_ids
+    ]
+    return [None if isinstance(r, BaseException) else r for r in _parallel(calls)]
+
+
+def workorder_photo_list(*, workorder_id: int) -> list[types.Photo]:
+    """The work order's close-out photos."""
+    with translated():
+        return techlink_client().workorder_photos(workorder_id)

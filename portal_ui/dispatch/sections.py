@@ -4,6 +4,10 @@ Each section is declared once: the page it belongs to, the id of its root elemen
 completion makes the page fetch it again (``static/dispatch/dispatch.js``), and the form that writes into it.
 Views accept ``?section=`` only for a section listed here; the ``section_attrs`` template tag writes the
 section's element attributes from here.
+
+A page shows what a finished write changed, not only its lists: a change of a work order's or a site's own
+fields (``workorder_update``, ``site_update``) fetches the page's head (title, number, status, key facts)
+and its details again, so "Saved in TechLink" never sits next to the values it replaced.
 """
 
 from __future__ import annotations
@@ -54,6 +58,8 @@ PAGES: dict[str, Page] = {
         url_name="workorder_detail",
         template="dispatch/workorder_detail.html",
         sections=_sections(
+            Section("head", "workorder-head", (WriteKind.WORKORDER_UPDATE,)),
+            Section("details", "workorder-details", (WriteKind.WORKORDER_UPDATE,)),
             Section("notes", "note-list", (WriteKind.WORKORDER_NOTE_ADD,), "note_form", "note-form"),
             Section("tasks", "task-list", (WriteKind.WORKORDER_TASK_ADD,), "task_form", "task-form"),
             Section(
@@ -76,6 +82,8 @@ PAGES: dict[str, Page] = {
         url_name="site_detail",
         template="dispatch/site_detail.html",
         sections=_sections(
+            Section("head", "site-head", (WriteKind.SITE_UPDATE,)),
+            Section("details", "site-details", (WriteKind.SITE_UPDATE,)),
             Section(
                 "attributes",
                 "attribute-list",

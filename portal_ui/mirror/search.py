@@ -23,15 +23,31 @@ from django.db.models.functions import Cast
 
 from portal_ui.integrations.techlink.wildcards import contains, has_wildcard, literal_text, matches, segments
 
-__all__ = ["has_wildcard", "literal_text", "picker_pattern", "wildcard_int_filter", "wildcard_q"]
+__all__ = [
+    "has_wildcard",
+    "literal_text",
+    "picker_pattern",
+    "typed_pattern",
+    "wildcard_int_filter",
+    "wildcard_q",
+]
 
 
-def picker_pattern(query: str) -> str:
-    """The pattern a picker searches with: the query itself when it holds a ``*`` (a pattern, as on the
-    Sites page), else "contains the text"."""
+def typed_pattern(query: str) -> str:
+    """The staff search rule, the one translation of what staff type into a TechLink pattern: plain text
+    means "contains", ignoring case; a ``*`` keeps TechLink's meaning (any characters, the whole value
+    matched), and ``\\*`` a literal star. Every filter box, the site finder and the find-anything search use
+    this; the read model then matches the pattern exactly as TechLink would."""
+    query = query.strip()
+    if not query:
+        return ""
     if has_wildcard(query):
         return query
     return contains(literal_text(query))
+
+
+# The site picker's name for the same rule.
+picker_pattern = typed_pattern
 
 
 def _regex(parts: list[str | None]) -> str:

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.utils.csp import CSP
@@ -83,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal_ui.core.context_processors.navigation",
+                "portal_ui.jobs.context_processors.outbox_banner",
             ],
         },
     },
@@ -92,7 +94,9 @@ TEMPLATES = [
 # ------------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+# Connections are kept for a minute (no new connection per request) and checked before each request reuses one.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A database that accepts and never answers must not hold a request: give up connecting after a few
     # seconds, and stop any statement that runs longer than it ever should.
@@ -188,6 +192,24 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
 }
 
+# SCHEDULE AND MAP
+# ------------------------------------------------------------------------------
+# How often an open schedule board asks whether the sync brought changes (an empty 204 when it did not).
+BOARD_POLL_SECONDS = env.int("BOARD_POLL_SECONDS", default=20)
+# The map's tiles: any XYZ tile server ({z}/{x}/{y}); its origin is the only image host the CSP allows.
+MAP_TILE_URL = env("MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILE_ATTRIBUTION = env(
+    "MAP_TILE_ATTRIBUTION",
+    default='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+)
+_tiles = urlsplit(MAP_TILE_URL)
+MAP_TILE_ORIGIN = f"{_tiles.scheme}://{_tiles.netloc}" if _tiles.scheme and _tiles.netloc else ""
+if MAP_TILE_ORIGIN:
+    SECURE_CSP["img-src"] = [*SECURE_CSP["img-src"], MAP_TILE_ORIGIN]
+# The calendar feed: how many days back and ahead its events reach.
+CALENDAR_FEED_DAYS_BACK = env.int("CALENDAR_FEED_DAYS_BACK", default=30)
+CALENDAR_FEED_DAYS_AHEAD = env.int("CALENDAR_FEED_DAYS_AHEAD", default=180)
+
 # TECHLINK
 # ------------------------------------------------------------------------------
 # Upstream TechLink API light. The embedded sandbox is the default; point this at the real portal to go live.
@@ -230,18 +252,20 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
-# Staff's writes and the read model's refreshes have queues of their own, which a worker serves in turn (every
-# worker consumes both): a write waiting for its next attempt never waits behind a backlog of refreshes.
+# Staff's writes, the read model's refreshes and the outbox's pump have queues of their own, which a worker
+# serves in turn (every worker consumes all three: `-Q writes,mirror,pump`): a write never waits behind a
+# backlog of refreshes, and the pump never waits behind a backlog of either.
 CELERY_TASK_DEFAULT_QUEUE = "writes"
-CELERY_TASK_QUEUES = {"writes": {}, "mirror": {}}
-CELERY_TASK_ROUTES = {"mirror.*": {"queue": "mirror"}}
+CELERY_TASK_QUEUES = {"writes": {}, "mirror": {}, "pump": {}}
+CELERY_TASK_ROUTES = {"mirror.*": {"queue": "mirror"}, "jobs.pump_upstream_writes": {"queue": "pump"}}
 
 # CELERY BEAT: every periodic task, in one place
 # ------------------------------------------------------------------------------
 # Read model (portal_ui/mirror): new ids every minute; new ids, status changes and a slice of open work orders
 # every 2 minutes (the "open" cycle); everything, removals included, hourly; the reference lists every 5
 # minutes. Two runs of one cycle never overlap (each cycle has its own lease); different cycles may.
-# Outbox (portal_ui/jobs): re-queue writes stuck past their lease (worker killed, lost message) every minute.
+# Outbox (portal_ui/jobs): the pump, every JOBS_PUMP_INTERVAL_SECONDS (5 s), on its own queue; a round not
+# taken within its interval expires (the next one does its work).
 # Daily housekeeping: old one-time codes and access-log rows, long-finished writes.
 CELERY_BEAT_SCHEDULE = {
     "mirror-sync-new": {"task": "mirror.sync_new", "schedule": 60.0, "options": {"expires": 60}},
@@ -252,10 +276,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
         "options": {"expires": 300},
     },
-    "jobs-requeue-stuck": {
-        "task": "jobs.requeue_stuck_upstream_writes",
-        "schedule": 60.0,
-        "options": {"expires": 60},
+    "jobs-pump": {
+        "task": "jobs.pump_upstream_writes",
+        "schedule": env.float("JOBS_PUMP_INTERVAL_SECONDS", default=5.0),
+        "options": {"expires": env.float("JOBS_PUMP_INTERVAL_SECONDS", default=5.0), "queue": "pump"},
     },
     "jobs-purge-finished": {
         "task": "jobs.purge_finished_upstream_writes",
@@ -276,13 +300,22 @@ MIRROR_OPEN_REFRESH_BUDGET = env.int("MIRROR_OPEN_REFRESH_BUDGET", default=500)
 
 # OUTBOX OF WRITES TO TECHLINK
 # ------------------------------------------------------------------------------
-JOBS_MAX_ATTEMPTS = env.int("JOBS_MAX_ATTEMPTS", default=6)
+# The outbox table is the schedule: the pump (CELERY BEAT above) claims the writes that are due and wakes
+# workers for them; broker messages are only wake-ups. A write TechLink did not take (no connection, a 5xx,
+# no answer) is tried again with capped exponential backoff and jitter for JOBS_RETRY_FOR_SECONDS after it
+# was made; only TechLink's refusal (a 4xx) or that limit fails it. While TechLink cannot be reached, the
+# whole outbox pauses behind one probe, retried on the same backoff, and resumes by itself.
+JOBS_PUMP_INTERVAL_SECONDS = CELERY_BEAT_SCHEDULE["jobs-pump"]["schedule"]
+# At most this many workers the pump wakes per round (about the number of worker processes).
+JOBS_PUMP_WAKEUPS = env.int("JOBS_PUMP_WAKEUPS", default=8)
+JOBS_RETRY_FOR_SECONDS = env.int("JOBS_RETRY_FOR_SECONDS", default=24 * 3600)
 JOBS_RETRY_BACKOFF_SECONDS = env.float("JOBS_RETRY_BACKOFF_SECONDS", default=2.0)
-JOBS_RETRY_BACKOFF_MAX_SECONDS = env.float("JOBS_RETRY_BACKOFF_MAX_SECONDS", default=300.0)
-# An attempt running longer than this counts as stuck (must exceed the slowest single attempt).
-JOBS_LEASE_SECONDS = env.int("JOBS_LEASE_SECONDS", default=600)
-JOBS_QUEUED_GRACE_SECONDS = env.int("JOBS_QUEUED_GRACE_SECONDS", default=300)
-# Writes to one object are sent one after the other by the same task, this many at most, then queued again.
+JOBS_RETRY_BACKOFF_MAX_SECONDS = env.float("JOBS_RETRY_BACKOFF_MAX_SECONDS", default=60.0)
+# A worker's claim on a write: renewed every third of it while the worker sends, so a live but slow send keeps
+# its write and a killed worker's write is taken over by the pump this long after the last renewal. Keep it
+# well above TECHLINK_READ_TIMEOUT.
+JOBS_LEASE_SECONDS = env.int("JOBS_LEASE_SECONDS", default=45)
+# Writes to one object are sent one after the other by the same task, this many at most, then woken again.
 JOBS_LINE_BUDGET = env.int("JOBS_LINE_BUDGET", default=20)
 # Writes done this many days ago are forgotten (failed ones stay until staff retry or dismiss them).
 JOBS_KEEP_DONE_DAYS = env.int("JOBS_KEEP_DONE_DAYS", default=90)
@@ -321,6 +354,50 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 PORTAL_LINK_DEFAULT_NAMESPACE = env("PORTAL_LINK_DEFAULT_NAMESPACE", default="default")
 PORTAL_LINK_RATE_LIMIT = env("PORTAL_LINK_RATE_LIMIT", default="60/m")
 PORTAL_LINK_ACCESS_LOG_DAYS = env.int("PORTAL_LINK_ACCESS_LOG_DAYS", default=365)
+# Customer pages render from the dashboard's copy of the work order; an older copy is refreshed in the background.
+PORTAL_LINK_SNAPSHOT_MAX_AGE = env.int("PORTAL_LINK_SNAPSHOT_MAX_AGE", default=60)
+
+# CLOSE-OUT
+# ------------------------------------------------------------------------------
+# Close-out review (portal_ui/dispatch/closeouts). Answers starting with one of these words or phrases read as a
+# "No" and are flagged for attention; "at least one photo" is a point of the score whenever the work order asks
+# for a document or has questions.
+CLOSEOUT_NO_WORDS = env.list(
+    "CLOSEOUT_NO_WORDS",
+    default=["no", "nope", "negative", "not done", "not completed", "not yet", "incomplete", "partially",
+             "partly", "unable", "refused"],
+)  # fmt: skip
+CLOSEOUT_REQUIRE_PHOTO = env.bool("CLOSEOUT_REQUIRE_PHOTO", default=True)
+# Another reminder to the technician within this many hours of the last one asks for a confirmation first.
+CLOSEOUT_REMINDER_REPEAT_HOURS = env.float("CLOSEOUT_REMINDER_REPEAT_HOURS", default=24.0)
+# The review queue: every CLOSEOUT_SCAN_INTERVAL_SECONDS, up to CLOSEOUT_SCAN_BUDGET work orders with these status
+# codes (In Progress, Work Complete, Closed), scheduled or changed within CLOSEOUT_SCAN_DAYS, are looked at (one
+# TechLink call each, least recently looked at first) for new close-out documents, photos and answers.
+CLOSEOUT_SCAN_STATUSES = env.list("CLOSEOUT_SCAN_STATUSES", cast=int, default=[70, 80, 90])
+CLOSEOUT_SCAN_DAYS = env.int("CLOSEOUT_SCAN_DAYS", default=30)
+CLOSEOUT_SCAN_BUDGET = env.int("CLOSEOUT_SCAN_BUDGET", default=100)
+CLOSEOUT_SCAN_INTERVAL_SECONDS = env.float("CLOSEOUT_SCAN_INTERVAL_SECONDS", default=300.0)
+# Photos larger than this are not scaled (listed as "could not be shown"); thumbnails live under MEDIA_ROOT and
+# are removed when unused for CLOSEOUT_PHOTO_KEEP_DAYS (made again on demand).
+CLOSEOUT_PHOTO_MAX_BYTES = env.int("CLOSEOUT_PHOTO_MAX_BYTES", default=50 * 1024 * 1024)
+CLOSEOUT_PHOTO_KEEP_DAYS = env.int("CLOSEOUT_PHOTO_KEEP_DAYS", default=90)
+# Reports (PDF, made by a worker) are kept this many days; one queued or being made for longer than
+# CLOSEOUT_REPORT_STUCK_SECONDS is taken over by the next request. Extra folders searched first for the
+# report's TrueType font (DejaVuSans.ttf; ReportLab's own Vera otherwise).
+CLOSEOUT_REPORT_KEEP_DAYS = env.int("CLOSEOUT_REPORT_KEEP_DAYS", default=30)
+CLOSEOUT_REPORT_STUCK_SECONDS = env.int("CLOSEOUT_REPORT_STUCK_SECONDS", default=300)
+CLOSEOUT_REPORT_FONT_DIRS = env.list("CLOSEOUT_REPORT_FONT_DIRS", default=[])
+CELERY_TASK_ROUTES["dispatch.*"] = {"queue": "mirror"}
+CELERY_BEAT_SCHEDULE["dispatch-closeout-scan"] = {
+    "task": "dispatch.closeout_scan",
+    "schedule": CLOSEOUT_SCAN_INTERVAL_SECONDS,
+    "options": {"expires": CLOSEOUT_SCAN_INTERVAL_SECONDS},
+}
+CELERY_BEAT_SCHEDULE["dispatch-closeout-reports-purge"] = {
+    "task": "dispatch.closeout_reports_purge",
+    "schedule": 24 * 3600.0,
+    "options": {"expires": 3600},
+}
 
 # LOGGING
 # ------------------------------------------------------------------------------

@@ -85,8 +85,9 @@ def test_it_scores_documents_answers_and_photos():
     assert review.score == 60
     assert not review.is_complete
     assert [q.question_id for q in review.unanswered_questions] == [2]
-    assert closeout_review_build(required=[], completed=[], questions=[], photos=[photo]).score == 100
-    assert closeout_review_build(required=[], completed=[], questions=[], photos=[]).score == 0
+    # Nothing required: no score (not 0%), nothing missing (see closeout/test_scoring.py).
+    assert closeout_review_build(required=[], completed=[], questions=[], photos=[photo]).score is None
+    assert closeout_review_build(required=[], completed=[], questions=[], photos=[]).score is None
 
 
 def test_it_shows_the_review_page_and_highlights_unanswered_questions(viewer_client, workorder, tl):
@@ -118,8 +119,16 @@ def test_it_asks_the_technician_for_what_is_missing(
     tl.workorder_required_document_upload(
         workorder.id, file=io.BytesIO(b"x"), filename="as_built.pdf", description="As-built drawing 7720"
     )
+    url = reverse("workorder_closeout_remind", args=[workorder.id])
+    preview = dispatcher_client.get(url)  # the note is shown, to edit, before anything is sent
+    assert not UpstreamWrite.objects.exists()
+    note = preview.context["form"].initial["note"]
+    assert "Missing close-out document: As-built drawing 7720 (as_built.pdf)" in note
     with django_capture_on_commit_callbacks(execute=True):
-        response = dispatcher_client.post(reverse("workorder_closeout_remind", args=[workorder.id]))
+        response = dispatcher_client.post(
+            url,
+            {"note": note, "version": 0, "missing_count": preview.context["form"].initial["missing_count"]},
+        )
     write = UpstreamWrite.objects.get()
     assert response.status_code == 302
     assert response["Location"] == f"/workorders/{workorder.id}/closeout/?write={write.id}"

@@ -75,10 +75,14 @@ def test_it_searches_sites_with_wildcards(viewer_client, synced):
     assert all(f'href="/sites/{other.id}/"' not in html for other in others)
 
 
-def test_it_needs_a_whole_value_match_without_a_star(viewer_client, synced):
+def test_it_finds_part_of_a_value_and_keeps_whole_value_matches_with_a_star(viewer_client, synced):
+    # The staff search rule (mirror.search.typed_pattern): plain text means "contains"; a star keeps
+    # TechLink's whole-value meaning.
     site = SiteRecord.objects.order_by("id").first()
-    partial = site.name[: len(site.name) // 2]
-    html = viewer_client.get(reverse("sites"), {"name": partial}).content.decode()
+    partial = site.name[1 : len(site.name) // 2]
+    html = viewer_client.get(reverse("sites"), {"name": partial.upper()}).content.decode()
+    assert f'href="/sites/{site.id}/"' in html
+    html = viewer_client.get(reverse("sites"), {"name": f"{partial}*"}).content.decode()
     assert f'href="/sites/{site.id}/"' not in html
     assert "No site matches this search" in html
 
@@ -178,7 +182,8 @@ def test_it_shows_every_section_of_a_work_order(viewer_client, completed_workord
         assert f'id="{section}"' in html, section
     assert escape(wo.installer.name) in html
     photo = wo.photos[0]
-    assert f'<img src="/workorders/{wo.id}/photos/{photo.photo_id}/raw/"' in html
+    # Thumbnails made once by the dashboard, not the original scaled by the browser.
+    assert f'<img src="/workorders/{wo.id}/photos/{photo.photo_id}/thumb.jpg"' in html
     assert escape(wo.questions[0].question) in html
 
 
@@ -285,7 +290,8 @@ def test_it_shows_a_photo_at_full_size_with_its_neighbours(viewer_client, comple
     )
     assert response.status_code == 200
     html = response.content.decode()
-    assert f'<img src="/workorders/{completed_workorder.id}/photos/{photos[1].photo_id}/raw/"' in html
+    assert f'<img src="/workorders/{completed_workorder.id}/photos/{photos[1].photo_id}/large.jpg"' in html
+    assert f'href="/workorders/{completed_workorder.id}/photos/{photos[1].photo_id}/raw/"' in html
     assert f'href="/workorders/{completed_workorder.id}/photos/{photos[0].photo_id}/" rel="prev"' in html
     assert f"Photo 2 of {len(photos)}" in html
     missing = viewer_client.get(reverse("workorder_photo", args=[completed_workorder.id, 987654]))

@@ -45,7 +45,7 @@ FORM_PAGES = [
     ("site_new", []),
     ("site_edit", ["site"]),
     ("workorder_new", []),
-    ("workorder_edit", ["wo"]),
+    ("workorder_edit", ["open_wo"]),  # a closed one takes no changes (dispatch/states.py)
 ]
 # Refreshing the dashboard's copy only reads from TechLink: every signed-in role may.
 READ_ACTIONS = [
@@ -73,8 +73,8 @@ ACTIONS = [
 
 @pytest.fixture(scope="session")
 def files(sandbox):
-    """A closed work order with photos and every kind of document, and a document of its site (the
-    shared sandbox, prepared once)."""
+    """A closed work order with photos and every kind of document, and a document of its site, and an open
+    (scheduled) work order (the shared sandbox, prepared once)."""
     from portal_ui.integrations.techlink import TechLinkClient
 
     with TechLinkClient(
@@ -104,6 +104,7 @@ def files(sandbox):
             "wo_doc": client_doc.document_id,
             "required_doc": required_doc.document_id,
             "closeout_doc": workorder.closeout_documents[0].document_id,
+            "open_wo": min(tl.workorder_ids(status_code="60")),
         }
 
 

@@ -56,7 +56,7 @@ def test_it_still_queues_writes(dispatcher_client, workorder, upstream_down):
         reverse("workorder_note_add", args=[workorder.id]), {"note": "Gate is locked"}
     )
     assert response.status_code == 302
-    assert UpstreamWrite.objects.get().payload["note"] == "Gate is locked"
+    assert UpstreamWrite.objects.get().payload["note"] == "Gate is locked\n\n— Dispatcher Tester (dispatch)"
 
 
 def test_it_explains_when_nothing_is_known_of_a_site_or_a_photo(

@@ -25,7 +25,7 @@ def test_it_queues_a_note_and_shows_its_live_status(dispatcher_client, workorder
     )
     write = UpstreamWrite.objects.get()
     assert write.kind == "workorder_note_add"
-    assert write.payload["note"] == "Call the store first"
+    assert write.payload["note"] == "Call the store first\n\n— Dispatcher Tester (dispatch)"
     assert response.status_code == 302
     assert response["Location"] == f"/workorders/{workorder.id}/?write={write.id}"
     page = dispatcher_client.get(response["Location"]).content.decode()
@@ -44,7 +44,10 @@ def test_it_answers_an_htmx_note_with_the_status_partial(
     html = response.content.decode()
     assert "<html" not in html and 'class="write-status' in html
     assert UpstreamWrite.objects.get().status == "done"
-    assert any(n.content == "Bring a 10 ft ladder" for n in tl.workorder_notes(workorder.id))
+    assert any(
+        n.content == "Bring a 10 ft ladder\n\n— Dispatcher Tester (dispatch)"
+        for n in tl.workorder_notes(workorder.id)
+    )
 
 
 def test_it_reshows_an_empty_note_with_an_error(dispatcher_client, workorder):
@@ -410,3 +413,19 @@ def test_it_refuses_an_attribute_for_a_site_techlink_does_not_have(dispatcher_cl
     assert response.status_code == 400
     assert "TechLink has no site #987654" in response.content.decode()
     assert not UpstreamWrite.objects.exists()
+
+
+def test_it_signs_a_staff_note_and_remembers_when_the_customer_may_see_it(
+    dispatcher_client, dispatcher, workorder
+):
+    from portal_ui.portal_links.models import NoteShare
+
+    dispatcher_client.post(reverse("workorder_note_add", args=[workorder.id]), {"note": "Gate code is 4411"})
+    dispatcher_client.post(
+        reverse("workorder_note_add", args=[workorder.id]),
+        {"note": "Install moved to Friday", "visible_to_customer": "on"},
+    )
+    internal, shared = UpstreamWrite.objects.order_by("pk")
+    assert internal.payload["note"] == "Gate code is 4411\n\n— Dispatcher Tester (dispatch)"
+    assert shared.payload["note"].startswith("Install moved to Friday\n\n— Dispatcher Tester")
+    assert list(NoteShare.objects.values_list("write_id", "visible")) == [(shared.pk, True)]

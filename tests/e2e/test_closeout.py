@@ -84,7 +84,12 @@ def test_it_reviews_a_closeout_and_asks_the_technician_for_what_is_missing(
     expect(page.locator("#score")).to_contain_text(f"{answered} of {len(questions)} questions answered")
 
     missing_count = len(missing) + len(unanswered)
-    page.get_by_role("button", name="Ask the technician for what is missing").click()
+    page.get_by_role("link", name="Ask the technician for what is missing").click()
+    # The note is previewed first, to edit; nothing is sent yet.
+    preview = page.get_by_label("Note to the technician")
+    expect(preview).to_have_value(re.compile(r"^Close-out is incomplete\. Still needed:"))
+    assert not [n for n in techlink.workorder_notes(wo.id) if "Close-out is incomplete" in n.content]
+    page.get_by_role("button", name="Send the reminder").click()
     expect(page.get_by_role("status").filter(has_text="Reminder with")).to_contain_text(
         f"Reminder with {missing_count} missing item(s) sent to the technician."
     )

@@ -33,6 +33,7 @@ def test_it_shows_a_secure_link_only_after_the_right_passcode(
     page.get_by_label("Type").select_option("secure")
     page.get_by_label("Passcode (secure links)").fill(f"harbor-{tag}")
     page.get_by_label("Notes:", exact=True).check()
+    page.get_by_role("checkbox", name=re.compile(re.escape(note))).check()  # this note, chosen by hand
     page.get_by_label("Schedule (dates, installer)").uncheck()
     page.get_by_role("button", name="Create link").click()
     url = page.get_by_role("textbox", name="Customer URL").input_value()

@@ -32,7 +32,7 @@ def test_it_searches_and_creates_a_work_order_without_javascript(
 
     # TechLink had it by the time the page loaded: straight on to the new work order.
     expect(page).to_have_url(re.compile(r"/workorders/\d+/$"))
-    expect(page.locator(".lead")).to_have_text(f"Repair the taproom lighting {tag}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Repair the taproom lighting {tag}")
     workorder_id = int(re.search(r"/workorders/(\d+)/", page.url).group(1))
     assert techlink.workorder_get(workorder_id).site_id == tavern.id
 

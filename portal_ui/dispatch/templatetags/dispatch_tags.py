@@ -1,11 +1,19 @@
-"""Small display helpers for the staff pages, and the attributes of page sections (``sections.py``)."""
+"""Small display helpers for the staff pages, and the attributes of page sections (``sections.py``).
+
+Dates and times have one format everywhere: ``2026-11-23 15:00`` followed by the time zone's abbreviation
+(``sitetime``, ``stamp``), or without it on a page about one site that names the zone once (``sitelocal``
+and ``zone_label``).
+"""
 
 import functools
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django import template
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
@@ -31,6 +39,31 @@ def sitetime(value: datetime | None, zone: ZoneInfo | str | None = None) -> str:
         return value.strftime("%Y-%m-%d %H:%M %Z").strip()
     local = value.astimezone(tz) if value.tzinfo else value.replace(tzinfo=tz)
     return local.strftime("%Y-%m-%d %H:%M %Z").strip()
+
+
+@register.filter
+def sitelocal(value: datetime | None, zone: ZoneInfo | str | None = None) -> str:
+    """``sitetime`` without the zone, for a page that names the site's zone once (``zone_label``)."""
+    text = sitetime(value, zone)
+    return " ".join(text.split(" ")[:2])
+
+
+@register.filter
+def zone_label(zone: ZoneInfo | str | None) -> str:
+    """The site's zone as a page names it once, e.g. "America/Chicago (CST)"; "" when it is unknown."""
+    tz = zone if isinstance(zone, ZoneInfo) else site_zone(zone)
+    if tz is None:
+        return ""
+    return f"{tz.key} ({datetime.now(tz).strftime('%Z')})"
+
+
+@register.filter
+def stamp(value: datetime | None) -> str:
+    """A moment of the dashboard's own (a write, a sync, a log-in) in the dashboard's time zone, in the one
+    format: "2026-11-23 15:00 EST"."""
+    if not isinstance(value, datetime):
+        return ""
+    return date_format(timezone.localtime(value) if timezone.is_aware(value) else value, "Y-m-d H:i T")
 
 
 @register.filter
@@ -60,6 +93,32 @@ def http_url(value: str) -> str:
     """The address if it is a plain http(s) link, else empty (upstream text never becomes a script link)."""
     text = (value or "").strip()
     return text if text.lower().startswith(("http://", "https://")) else ""
+
+
+@register.simple_tag
+def phone_link(number: str) -> SafeString:
+    """A phone number as a link that dials it (``tel:``), or as text when it cannot be dialled."""
+    text = (number or "").strip()
+    match = re.match(r"^(?P<main>.*?)(?:\s*(?:ext\.?|x|#)\s*(?P<ext>\d+))?\s*$", text, re.IGNORECASE)
+    main, extension = (match.group("main"), match.group("ext")) if match else (text, None)
+    digits = re.sub(r"[^\d+]", "", main)
+    digits = digits[:1] + digits[1:].replace("+", "")
+    if len(digits.lstrip("+")) < 3:
+        return format_html("{}", text)
+    href = f"tel:{digits}" + (f";ext={extension}" if extension else "")
+    return format_html('<a href="{}" class="tel">{}</a>', href, text)
+
+
+_EMAIL = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$")
+
+
+@register.simple_tag
+def email_link(address: str) -> SafeString:
+    """An e-mail address as a ``mailto:`` link, or as text when it is not one."""
+    text = (address or "").strip()
+    if not _EMAIL.match(text):
+        return format_html("{}", text)
+    return format_html('<a href="mailto:{}" class="email">{}</a>', text, text)
 
 
 _PLACEHOLDER = 918273645

@@ -15,15 +15,17 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from portal_ui.accounts.permissions import viewer_required
 from portal_ui.core.htmx import is_partial
 from portal_ui.core.upstream import UpstreamError, UpstreamNotFound, upstream_banner
-from portal_ui.dispatch import sections
+from portal_ui.dispatch import sections, states
 from portal_ui.jobs import selectors as jobs_selectors
 from portal_ui.jobs import services as jobs_services
 from portal_ui.jobs.models import UpstreamWrite
 from portal_ui.jobs.responses import announce_done
+from portal_ui.mirror import selectors as mirror_selectors
 
 PER_PAGE = 25
 
@@ -83,6 +85,25 @@ def refresh_view(refresh: Callable[..., None], *, page: str, done: str) -> View:
 
 
 # -- writes ---------------------------------------------------------------------------------------
+
+
+def refused_by_status(workorder_id: int, *kinds: str) -> str:
+    """Why the work order takes none of ``kinds`` in its status (``states.py``), as the read model last saw
+    it (opening the page refreshes it); "" when it takes them, or when the read model does not have it."""
+    record = mirror_selectors.workorder_get(workorder_id=workorder_id)
+    if record is None:
+        return ""
+    writes = states.workorder_writes(record.status_code, record.status)
+    return next((reason for reason in map(writes.refusal, kinds) if reason), "")
+
+
+def refuse(request: HttpRequest, reason: str, *, back: str) -> HttpResponse:
+    """A write the object does not take now: nothing is queued, and the page is shown again (with the reason
+    at the top) as it is now, without the form; htmx reloads the page."""
+    messages.error(request, f"Nothing was sent. {reason}" if request.method == "POST" else reason)
+    if is_partial(request):
+        return HttpResponseClientRefresh()
+    return redirect(back)
 
 
 def write_status(

@@ -13,10 +13,10 @@ from django.views.decorators.http import require_GET, require_POST
 from portal_ui.accounts.permissions import dispatcher_required, viewer_required
 from portal_ui.core.downloads import stream_download
 from portal_ui.dispatch import forms, live, sections
-from portal_ui.dispatch.views.common import View, queued_removal, upstream_page
+from portal_ui.dispatch.views.common import View, queued_removal, refuse, refused_by_status, upstream_page
 from portal_ui.dispatch.views.pages import send_into
 from portal_ui.jobs import services as jobs_services
-from portal_ui.jobs.models import UpstreamWrite
+from portal_ui.jobs.models import UpstreamWrite, WriteKind
 
 # -- uploads and deletes --------------------------------------------------------------------------
 
@@ -48,10 +48,14 @@ def _delete_view(page: str, delete: Callable[..., UpstreamWrite]) -> View:
     @dispatcher_required
     @require_POST
     def view(request: HttpRequest, document_id: int, **owner: int) -> HttpResponse:
+        back = sections.PAGES[page].url(**owner)
+        if "workorder_id" in owner:
+            reason = refused_by_status(owner["workorder_id"], WriteKind.WORKORDER_DOCUMENT_DELETE)
+            if reason:
+                return refuse(request, reason, back=back)
         write = delete(user=request.user, document_id=document_id, **owner)
         filename = forms.DocumentDeleteForm(request.POST).shown_name()
         label = f"“{filename}”" if filename else f"document #{document_id}"
-        back = sections.PAGES[page].url(**owner)
         return queued_removal(request, write, back=back, label=label, message=f"Deleting {label}.")
 
     return view

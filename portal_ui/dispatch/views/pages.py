@@ -13,8 +13,16 @@ from django.views.decorators.http import require_GET
 
 from portal_ui.accounts.permissions import viewer_required
 from portal_ui.core.htmx import form_errors_in_place, is_partial, vary_on_htmx
-from portal_ui.dispatch import forms, live, sections, selectors
-from portal_ui.dispatch.views.common import View, int_param, send_form, shown_write, upstream_page
+from portal_ui.dispatch import forms, live, sections, selectors, states
+from portal_ui.dispatch.views.common import (
+    View,
+    int_param,
+    refuse,
+    refused_by_status,
+    send_form,
+    shown_write,
+    upstream_page,
+)
 from portal_ui.jobs import selectors as jobs_selectors
 from portal_ui.jobs.models import UpstreamWrite
 
@@ -61,6 +69,8 @@ def workorder_page(
         "zone": detail.zone,
         "review": detail.review,
         "notes": detail.notes,
+        # The writes it takes in its status, as TechLink answers now (the forms shown, the reason when not).
+        "writes": states.workorder_writes(detail.workorder.status_code, detail.workorder.status),
     }
     template = sections.PAGES[page].template
     section = sections.asked(request, page)
@@ -123,6 +133,10 @@ def send_into(
             )
         return _PAGES[page](request, **owner, status=400, **{section.form: form})
 
+    if page == "workorder":
+        reason = refused_by_status(owner["workorder_id"], *section.kinds)
+        if reason:
+            return refuse(request, reason, back=where.url(**owner))
     if form.is_valid() and not _owner_known(page, owner):
         what = "work order" if page == "workorder" else page
         form.add_error(None, f"TechLink has no {what} #{next(iter(owner.values()))}; nothing was sent.")

@@ -38,10 +38,11 @@ from portal_ui.mirror import selectors as mirror_selectors
 @require_GET
 @vary_on_htmx
 def site_list(request: HttpRequest) -> HttpResponse:
-    """Sites from the read model, searched with TechLink's wildcards; htmx gets the ``results`` only."""
+    """Sites from the read model, searched with the staff search rule; htmx gets the ``results`` only."""
     form = forms.SiteSearchForm(request.GET or None)
     filters = form.filters() if form.is_bound else {}
-    page = mirror_selectors.site_search(**filters, page=int_param(request, "page"), per_page=PER_PAGE)
+    lookups = form.lookups() if form.is_bound else {}
+    page = mirror_selectors.site_search(**lookups, page=int_param(request, "page"), per_page=PER_PAGE)
     context = {
         "form": form,
         "page": page,

@@ -17,12 +17,14 @@ from portal_ui.accounts.permissions import dispatcher_required, viewer_required
 from portal_ui.core.htmx import partial_or_page, vary_on_htmx
 from portal_ui.dispatch import forms, live, selectors
 from portal_ui.dispatch.selectors import Reference
+from portal_ui.dispatch.states import workorder_writes
 from portal_ui.dispatch.views.common import (
     PER_PAGE,
     dismiss_replaced,
     edit_page,
     int_param,
     refresh_view,
+    refuse,
     refused_write,
     send_form,
     upstream_page,
@@ -31,6 +33,7 @@ from portal_ui.dispatch.views.pages import send_into
 from portal_ui.jobs import services as jobs_services
 from portal_ui.jobs.models import UpstreamWrite, WriteKind
 from portal_ui.mirror import selectors as mirror_selectors
+from portal_ui.portal_links.sharing import services as sharing_services
 
 
 def _sort_links(current: str, filters: dict[str, str]) -> list[dict[str, Any]]:
@@ -69,7 +72,7 @@ def workorder_list(request: HttpRequest) -> HttpResponse:
     if not form.is_bound or form.is_valid():
         try:
             page = mirror_selectors.workorder_list(
-                filters=filters, sort=sort, page=int_param(request, "page"), per_page=PER_PAGE
+                filters=form.lookups(), sort=sort, page=int_param(request, "page"), per_page=PER_PAGE
             )
         except mirror_selectors.InvalidFilter as exc:
             form.add_error(None, str(exc))
@@ -151,12 +154,16 @@ def workorder_new(request: HttpRequest) -> HttpResponse:
 @upstream_page
 def workorder_edit(request: HttpRequest, workorder_id: int) -> HttpResponse:
     detail = live.workorder_detail_get(workorder_id=workorder_id, write_back=False)
+    back = reverse("workorder_detail", args=[workorder_id])
+    wo = detail.workorder
+    reason = workorder_writes(wo.status_code, wo.status).refusal(WriteKind.WORKORDER_UPDATE)
+    if reason:  # as TechLink answers now, or as the read model last saw it when TechLink did not answer
+        return refuse(request, reason, back=back)
     form = forms.WorkOrderEditForm.editing_workorder(
         detail.workorder, request.POST or None, reference=detail.reference
     )
     update = partial(jobs_services.workorder_update, user=request.user, workorder_id=workorder_id)
     context = {"wo": detail.workorder, "upstream_banner": detail.upstream_error}
-    back = reverse("workorder_detail", args=[workorder_id])
     return edit_page(request, "dispatch/workorder_edit.html", context, form, update, back=back)
 
 
@@ -170,9 +177,13 @@ workorder_refresh = refresh_view(
 @upstream_page
 def workorder_note_add(request: HttpRequest, workorder_id: int) -> HttpResponse:
     def send(data: dict[str, Any]) -> UpstreamWrite:
-        return jobs_services.workorder_note_add(
-            user=request.user, workorder_id=workorder_id, note=data["note"]
-        )
+        note = jobs_services.staff_signed(note=data["note"], user=request.user)
+        write = jobs_services.workorder_note_add(user=request.user, workorder_id=workorder_id, note=note)
+        if data["visible_to_customer"]:
+            sharing_services.portal_link_note_visibility_set(
+                workorder_id=workorder_id, write=write, visible=True, user=request.user
+            )
+        return write
 
     form = forms.NoteForm(request.POST)
     owner = {"workorder_id": workorder_id}

@@ -17,7 +17,7 @@ from django.db.models.expressions import OrderBy
 from portal_ui.integrations.techlink import types
 
 from ..models import SITE_FOLDED, WORKORDER_FOLDED, SiteRecord, StatusName, WorkOrderRecord
-from ..search import wildcard_int_filter, wildcard_q
+from ..search import typed_pattern, wildcard_int_filter, wildcard_q
 from .queues import QUEUES, InvalidFilter, queue_filter
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -91,6 +91,16 @@ WORKORDER_SORTS: dict[str, tuple[str | OrderBy, ...]] = {
     "-summary": ("-summary", "id"),
 }
 _WORKORDER_TEXT_FILTERS = ("summary", "description", "po")
+# Text filters without a folded copy (a pattern with or without "*" is matched ignoring case letter by letter).
+_WORKORDER_PLAIN_TEXT_FILTERS = ("installer_name", "planned_tech_name", "client_reference")
+# Date range filters: key -> (field, lookup). Scheduled dates are the site-local install date; created dates
+# are compared as days in the dashboard's time zone.
+_WORKORDER_DATE_RANGES = {
+    "scheduled_from": ("install_date", "gte"),
+    "scheduled_to": ("install_date", "lte"),
+    "created_from": ("created_date__date", "gte"),
+    "created_to": ("created_date__date", "lte"),
+}
 _WORKORDER_INT_FILTERS = ("status_code", "project_id", "site_id")
 
 
@@ -126,6 +136,22 @@ def workorder_filter(filters: dict, *, today: date | None = None) -> QuerySet:
         value = filters.get(name)
         if value:
             qs = qs.filter(wildcard_q(name, str(value), folded=WORKORDER_FOLDED[name]))
+    for name in _WORKORDER_PLAIN_TEXT_FILTERS:
+        value = filters.get(name)
+        if value:
+            qs = qs.filter(wildcard_q(name, str(value)))
+    number = str(filters.get("id") or "").strip().lstrip("#")
+    if number:
+        if not (number.isascii() and number.isdigit()) or len(number) > 12:
+            raise InvalidFilter("Work order number: digits only, e.g. 102951")
+        qs = qs.filter(id=int(number))
+    site = str(filters.get("site") or "").strip()
+    if site:
+        qs = qs.filter(site_id__in=site_filter(site=site).values("id"))
+    for name, (field, lookup) in _WORKORDER_DATE_RANGES.items():
+        value = _date_param(filters.get(name), name)
+        if value is not None:
+            qs = qs.filter(**{f"{field}__{lookup}": value})
     queue = str(filters.get("queue") or "").strip()
     if queue:
         if queue not in QUEUES:
@@ -143,6 +169,28 @@ def workorder_filter(filters: dict, *, today: date | None = None) -> QuerySet:
         except ValueError:
             qs = qs.none()  # a well-formed but impossible date matches nothing, as upstream
     return qs
+
+
+_RANGE_LABELS = {
+    "scheduled_from": "Scheduled from",
+    "scheduled_to": "Scheduled to",
+    "created_from": "Created from",
+    "created_to": "Created to",
+}
+
+
+def _date_param(value: object, name: str) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    try:
+        if not _DATE_RE.match(text):
+            raise ValueError
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidFilter(f"{_RANGE_LABELS.get(name, name)}: expected a date YYYY-MM-DD") from None
 
 
 def workorder_list(
@@ -189,6 +237,7 @@ def _site_row(values: dict) -> SiteRow:
 
 def site_filter(
     *,
+    site: str | None = None,
     site_code: str | None = None,
     name: str | None = None,
     address: str | None = None,
@@ -201,6 +250,14 @@ def site_filter(
     def match(field_name: str, pattern: str) -> Q:
         return wildcard_q(field_name, pattern, folded=SITE_FOLDED[field_name])
 
+    if site:
+        # What staff typed for the client's site code or TechLink's site number, in one field (the staff
+        # search rule, ``typed_pattern``, for the code; a number also matches the site with that number).
+        text = str(site).strip().lstrip("#")
+        by_code = match("siteid", typed_pattern(str(site)))
+        if text.isascii() and text.isdigit() and len(text) <= 12:
+            by_code |= Q(id=int(text))
+        qs = qs.filter(by_code)
     if site_code:
         qs = qs.filter(match("siteid", str(site_code)))
     if name:

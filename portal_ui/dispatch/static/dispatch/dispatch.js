@@ -74,6 +74,31 @@
     });
   });
 
+  // The in-page section bar (.section-bar): the link of the section at the top of the screen is marked
+  // current as the page scrolls. Without this the links still work as plain anchors.
+  (function () {
+    var bar = document.querySelector(".section-bar");
+    if (!bar || !window.IntersectionObserver) return;
+    var links = Array.prototype.slice.call(bar.querySelectorAll('a[href^="#"]'));
+    var targets = links.map(function (link) { return document.getElementById(link.getAttribute("href").slice(1)); });
+    var visible = {};
+    function mark() {
+      var current = null;
+      for (var i = 0; i < targets.length; i++) {
+        if (targets[i] && visible[targets[i].id]) { current = links[i]; break; }
+      }
+      links.forEach(function (link) {
+        if (link === current) link.setAttribute("aria-current", "true");
+        else link.removeAttribute("aria-current");
+      });
+    }
+    var observer = new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) { visible[entry.target.id] = entry.isIntersecting; });
+      mark();
+    }, { rootMargin: "-48px 0px -55% 0px" });
+    targets.forEach(function (target) { if (target) observer.observe(target); });
+  })();
+
   // Refuse a file over the size limit before uploading it (the server checks again).
   document.addEventListener("submit", function (event) {
     var form = event.target;
