@@ -12,7 +12,7 @@ from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
 
-from portal_ui.dispatch import forms, selectors
+from portal_ui.dispatch import filter_forms, selectors
 from portal_ui.dispatch.models import CalendarFeed, SavedView, ViewPage
 from portal_ui.mirror import selectors as mirror_selectors
 from portal_ui.mirror.models import WorkOrderRecord
@@ -30,20 +30,20 @@ def view_workorders(view: SavedView | None) -> QuerySet:
     reference = selectors.reference_lists() or selectors.NO_REFERENCE
     try:
         if view.page == ViewPage.WORKORDERS:
-            form = forms.WorkOrderFilterForm(data, reference=reference)
+            form = filter_forms.WorkOrderFilterForm(data, reference=reference)
             return (
                 mirror_selectors.workorder_filter(form.lookups())
                 if form.is_valid()
                 else WorkOrderRecord.objects.none()
             )
         if view.page == ViewPage.SITES:
-            form = forms.SiteSearchForm(data)
+            form = filter_forms.SiteSearchForm(data)
             sites = mirror_selectors.site_filter(**form.lookups()).values("id")
             return WorkOrderRecord.objects.filter(site_id__in=sites)
         if view.page == ViewPage.SCHEDULE:
-            usable = forms.BoardForm(data, reference=reference).usable()
+            usable = filter_forms.BoardForm(data, reference=reference).usable()
             return mirror_selectors.board_filter({k: v for k, v in usable.items() if k in BOARD_FILTERS})
-        usable = forms.MapForm(data, reference=reference).usable()
+        usable = filter_forms.MapForm(data, reference=reference).usable()
         filters = {k: v for k, v in usable.items() if k in (*BOARD_FILTERS, "when")}
         return mirror_selectors.map_workorders(filters)
     except mirror_selectors.InvalidFilter:

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from portal_ui.accounts.permissions import dispatcher_required, viewer_required
 from portal_ui.core.htmx import is_partial, vary_on_htmx
-from portal_ui.dispatch import forms, selectors
+from portal_ui.dispatch import filter_forms, forms, selectors
 from portal_ui.dispatch.views.common import send_form
 from portal_ui.jobs import services as jobs_services
 from portal_ui.jobs.models import OPEN_STATUSES, UpstreamWrite, WriteKind
@@ -38,7 +38,7 @@ def board_reference() -> selectors.Reference:
 
 def board_state(request: HttpRequest) -> dict[str, Any]:
     """The board's date, view, lanes and filters from the URL; bad values are reported, never fatal."""
-    form = forms.BoardForm(
+    form = filter_forms.BoardForm(
         request.GET or None,
         reference=board_reference(),
         initial={"date": dashboard_today(), "view": "week", "lane": "installer"},
@@ -124,8 +124,8 @@ def schedule(request: HttpRequest) -> HttpResponse:
         "prev_url": _url(date=(state["day"] - step).isoformat(), **keep),
         "next_url": _url(date=(state["day"] + step).isoformat(), **keep),
         "today_url": _url(**keep),
-        "view_urls": {v: _url(**{**here, "view": v}) for v in forms.BOARD_VIEWS},
-        "lane_urls": {v: _url(**{**here, "lane": v}) for v in forms.BOARD_LANES},
+        "view_urls": {v: _url(**{**here, "view": v}) for v in filter_forms.BOARD_VIEWS},
+        "lane_urls": {v: _url(**{**here, "lane": v}) for v in filter_forms.BOARD_LANES},
         "here_url": _url(**here),
         "poll_url": _url(**here, since=board.version),
         "poll_seconds": settings.BOARD_POLL_SECONDS,

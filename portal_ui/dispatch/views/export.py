@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from portal_ui.accounts.permissions import viewer_required
-from portal_ui.dispatch import forms, selectors
+from portal_ui.dispatch import filter_forms, selectors
 from portal_ui.dispatch.views import board as board_views
 from portal_ui.dispatch.views import map as map_views
 from portal_ui.mirror import selectors as mirror_selectors
@@ -71,7 +71,7 @@ def _back(name: str, request: HttpRequest) -> HttpResponse:
 @require_GET
 def workorders_csv(request: HttpRequest) -> HttpResponse:
     reference = selectors.reference_lists() or selectors.NO_REFERENCE
-    form = forms.WorkOrderFilterForm(request.GET or None, reference=reference)
+    form = filter_forms.WorkOrderFilterForm(request.GET or None, reference=reference)
     if form.is_bound and not form.is_valid():
         return _back("workorders", request)
     sort = request.GET.get("sort", "-id")
@@ -85,7 +85,7 @@ def workorders_csv(request: HttpRequest) -> HttpResponse:
 @viewer_required
 @require_GET
 def sites_csv(request: HttpRequest) -> HttpResponse:
-    form = forms.SiteSearchForm(request.GET or None)
+    form = filter_forms.SiteSearchForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         return _back("sites", request)
     return csv_response(mirror_selectors.site_export(form.lookups() if form.is_bound else {}), "sites")

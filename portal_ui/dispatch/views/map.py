@@ -18,15 +18,17 @@ from django.views.decorators.vary import vary_on_headers
 
 from portal_ui.accounts.permissions import viewer_required
 from portal_ui.core.htmx import is_partial, vary_on_htmx
-from portal_ui.dispatch import forms, selectors
+from portal_ui.dispatch import filter_forms, selectors
 from portal_ui.mirror import selectors as mirror_selectors
 
 MAP_CACHE_SECONDS = 600
 FILTER_NAMES = ("when", "project_id", "status_code", "state", "installer")
 
 
-def map_state(request: HttpRequest) -> tuple[forms.MapForm, dict[str, str], list[str]]:
-    form = forms.MapForm(request.GET or None, reference=selectors.reference_lists() or selectors.NO_REFERENCE)
+def map_state(request: HttpRequest) -> tuple[filter_forms.MapForm, dict[str, str], list[str]]:
+    form = filter_forms.MapForm(
+        request.GET or None, reference=selectors.reference_lists() or selectors.NO_REFERENCE
+    )
     usable = form.usable() if form.is_bound else {}
     return form, {k: v for k, v in usable.items() if k in FILTER_NAMES}, form.problems()
 

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 from portal_ui.accounts.permissions import viewer_required
 from portal_ui.core.htmx import vary_on_htmx
 from portal_ui.dispatch import selectors
-from portal_ui.dispatch.forms import SEARCH_HINT
+from portal_ui.dispatch.filter_forms import SEARCH_HINT
 from portal_ui.mirror import selectors as mirror_selectors
 
 QUERY_MAX = 200

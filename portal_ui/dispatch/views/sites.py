@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from portal_ui.accounts.permissions import dispatcher_required, viewer_required
 from portal_ui.core.htmx import partial_or_page, vary_on_htmx
-from portal_ui.dispatch import forms, live, selectors
+from portal_ui.dispatch import filter_forms, forms, live, selectors
 from portal_ui.dispatch.views.common import (
     PER_PAGE,
     confirm,
@@ -39,7 +39,7 @@ from portal_ui.mirror import selectors as mirror_selectors
 @vary_on_htmx
 def site_list(request: HttpRequest) -> HttpResponse:
     """Sites from the read model, searched with the staff search rule; htmx gets the ``results`` only."""
-    form = forms.SiteSearchForm(request.GET or None)
+    form = filter_forms.SiteSearchForm(request.GET or None)
     filters = form.filters() if form.is_bound else {}
     lookups = form.lookups() if form.is_bound else {}
     page = mirror_selectors.site_search(**lookups, page=int_param(request, "page"), per_page=PER_PAGE)

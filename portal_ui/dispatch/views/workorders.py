@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from portal_ui.accounts.permissions import dispatcher_required, viewer_required
 from portal_ui.core.htmx import partial_or_page, vary_on_htmx
-from portal_ui.dispatch import forms, live, selectors
+from portal_ui.dispatch import filter_forms, forms, live, selectors
 from portal_ui.dispatch.selectors import Reference
 from portal_ui.dispatch.states import workorder_writes
 from portal_ui.dispatch.views.common import (
@@ -38,7 +38,7 @@ from portal_ui.portal_links.sharing import services as sharing_services
 
 def _sort_links(current: str, filters: dict[str, str]) -> list[dict[str, Any]]:
     links = []
-    for key, label in forms.SORT_COLUMNS.items():
+    for key, label in filter_forms.SORT_COLUMNS.items():
         active = current.lstrip("-") == key
         descending = current.startswith("-")
         if active:
@@ -63,7 +63,7 @@ def _sort_links(current: str, filters: dict[str, str]) -> list[dict[str, Any]]:
 def workorder_list(request: HttpRequest) -> HttpResponse:
     """Work orders from the read model, filtered and sorted; htmx gets the ``rows`` only."""
     reference, _ = live.reference_lists_get()
-    form = forms.WorkOrderFilterForm(request.GET or None, reference=reference)
+    form = filter_forms.WorkOrderFilterForm(request.GET or None, reference=reference)
     filters = form.filters() if form.is_bound else {}
     sort = request.GET.get("sort", "-id")
     if sort not in mirror_selectors.WORKORDER_SORTS:
