@@ -5,30 +5,25 @@ shown"; it never fails the report."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
-from xml.sax.saxutils import escape
 
-from django.conf import settings
 from PIL import Image as PILImage
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import letter
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from portal_ui.dispatch.templatetags.dispatch_tags import sitetime
 from portal_ui.integrations.techlink import types
 
 from .content import CloseoutContent
 from .items import Branding
+from .report_style import ReportStyles, para_text
 from .selectors import CloseoutHistory
 
 __all__ = ["PhotoFile", "closeout_report_pdf"]
@@ -48,87 +43,9 @@ class PhotoFile:
     problem: str = ""
 
 
-# -- fonts and styles ------------------------------------------------------------------------------
-
-_FONT_CANDIDATES = [
-    ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"),  # wide coverage (Debian's fonts-dejavu-core)
-    ("Vera.ttf", "VeraBd.ttf"),  # shipped with ReportLab: Latin-1 and more
-]
-
-
-def _font_dirs() -> list[Path]:
-    import reportlab
-
-    dirs = [Path(d) for d in getattr(settings, "CLOSEOUT_REPORT_FONT_DIRS", []) if d]
-    dirs += [Path("/usr/share/fonts/truetype/dejavu"), Path(reportlab.__file__).parent / "fonts"]
-    return dirs
-
-
-@functools.cache
-def _fonts() -> tuple[str, str]:
-    """Register the report's font (regular, bold): the first TrueType pair found; ReportLab's own otherwise."""
-    for regular, bold in _FONT_CANDIDATES:
-        for folder in _font_dirs():
-            if (folder / regular).is_file() and (folder / bold).is_file():
-                pdfmetrics.registerFont(TTFont("Report", str(folder / regular)))
-                pdfmetrics.registerFont(TTFont("Report-Bold", str(folder / bold)))
-                pdfmetrics.registerFontFamily("Report", normal="Report", bold="Report-Bold")
-                return "Report", "Report-Bold"
-    return "Helvetica", "Helvetica-Bold"
-
-
-def _color(value: str, fallback: str) -> colors.Color:
-    try:
-        return colors.HexColor(value)
-    except (ValueError, TypeError):
-        return colors.HexColor(fallback)
-
-
-class _Styles:
-    def __init__(self, branding: Branding) -> None:
-        regular, bold = _fonts()
-        self.regular, self.bold = regular, bold
-        self.primary = _color(branding.primary_color, "#14233c")
-        self.accent = _color(branding.secondary_color, "#1f5fbf")
-        self.muted = colors.HexColor("#5c6675")
-        self.line = colors.HexColor("#dfe3e8")
-        self.body = ParagraphStyle("body", fontName=regular, fontSize=9.5, leading=12.5)
-        self.small = ParagraphStyle("small", parent=self.body, fontSize=8, leading=10, textColor=self.muted)
-        self.label = ParagraphStyle("label", parent=self.small, fontName=bold)
-        self.cell = ParagraphStyle("cell", parent=self.body, fontSize=9, leading=11.5)
-        self.cell_bold = ParagraphStyle("cell_bold", parent=self.cell, fontName=bold)
-        self.title = ParagraphStyle("title", parent=self.body, fontName=bold, fontSize=17, leading=21)
-        self.h2 = ParagraphStyle(
-            "h2",
-            parent=self.body,
-            fontName=bold,
-            fontSize=12.5,
-            leading=16,
-            textColor=self.primary,
-            spaceBefore=12,
-            spaceAfter=5,
-            keepWithNext=1,
-        )
-        self.caption = ParagraphStyle("caption", parent=self.cell, fontName=bold, fontSize=8.5, leading=10.5)
-        self.center = ParagraphStyle("center", parent=self.small, alignment=TA_CENTER)
-
-
-def _text(value: Any) -> str:
-    """Upstream or staff text as Paragraph markup: escaped, line breaks kept."""
-    return escape(str(value or "")).replace("\r\n", "\n").replace("\n", "<br/>")
-
-
-def _when(value: datetime | None, zone: Any) -> str:
-    if not isinstance(value, datetime):
-        return ""
-    if zone is not None:
-        local = value.astimezone(zone) if value.tzinfo else value.replace(tzinfo=zone)
-    else:
-        local = value
-    return local.strftime("%Y-%m-%d %H:%M %Z").strip()
-
-
-def _table(rows: list[list[Any]], widths: list[float], s: _Styles, *, header: bool = True, extra=()) -> Table:
+def _table(
+    rows: list[list[Any]], widths: list[float], s: ReportStyles, *, header: bool = True, extra=()
+) -> Table:
     table = Table(rows, colWidths=widths, repeatRows=1 if header else 0)
     style = [
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -146,42 +63,42 @@ def _table(rows: list[list[Any]], widths: list[float], s: _Styles, *, header: bo
 # -- sections --------------------------------------------------------------------------------------
 
 
-def _facts(content: CloseoutContent, s: _Styles) -> Table:
+def _facts(content: CloseoutContent, s: ReportStyles) -> Table:
     wo, site, items, zone = content.workorder, content.site, content.items, content.zone
 
     def block(title: str, lines: list[str]) -> list[Any]:
         shown = [line for line in lines if line] or ["—"]
-        return [Paragraph(_text(title), s.label), Paragraph("<br/>".join(shown), s.cell)]
+        return [Paragraph(para_text(title), s.label), Paragraph("<br/>".join(shown), s.cell)]
 
     site_lines = []
     if site is not None:
-        code = f" ({_text(site.siteid)})" if site.siteid else ""
+        code = f" ({para_text(site.siteid)})" if site.siteid else ""
         site_lines = [
-            f"<b>{_text(site.name or f'Site #{site.id}')}</b>{code}",
-            *map(_text, site.address.lines),
+            f"<b>{para_text(site.name or f'Site #{site.id}')}</b>{code}",
+            *map(para_text, site.address.lines),
         ]
     elif wo.site_id:
         site_lines = [f"Site #{wo.site_id}"]
     order_lines = [
-        f"Status: {_text(wo.status)}",
-        f"Type: {_text(wo.type)}" if wo.type else "",
-        f"PO: {_text(wo.po)}" if wo.po else "",
-        f"Client reference: {_text(wo.client_reference)}" if wo.client_reference else "",
-        f"Project: {_text(content.project_name)}" if content.project_name else "",
+        f"Status: {para_text(wo.status)}",
+        f"Type: {para_text(wo.type)}" if wo.type else "",
+        f"PO: {para_text(wo.po)}" if wo.po else "",
+        f"Client reference: {para_text(wo.client_reference)}" if wo.client_reference else "",
+        f"Project: {para_text(content.project_name)}" if content.project_name else "",
     ]
     cells = [block("Site", site_lines), block("Work order", order_lines)]
     if items.schedule:
 
         def person(name: str, *details: str) -> str:
-            extra = [_text(d) for d in details if d and items.internal]
-            return "<br/>".join([f"<b>{_text(name)}</b>", *extra]) if name else ""
+            extra = [para_text(d) for d in details if d and items.internal]
+            return "<br/>".join([f"<b>{para_text(name)}</b>", *extra]) if name else ""
 
         installer = person(wo.installer.name, wo.installer.phone, wo.installer.email)
         tech = person(wo.planned_tech.name, wo.planned_tech.phone)
         schedule = [
-            f"Requested: {_text(wo.requested_time)}" if wo.requested_time else "",
-            f"Scheduled: {_when(wo.scheduled_date, zone)}" if wo.scheduled_date else "Not scheduled",
-            f"Created: {_when(wo.created_date, zone)}" if wo.created_date else "",
+            f"Requested: {para_text(wo.requested_time)}" if wo.requested_time else "",
+            f"Scheduled: {sitetime(wo.scheduled_date, zone)}" if wo.scheduled_date else "Not scheduled",
+            f"Created: {sitetime(wo.created_date, zone)}" if wo.created_date else "",
         ]
         cells += [block("Installer", [installer]), block("Planned tech", [tech]), block("Schedule", schedule)]
     rows = [cells[i : i + 2] for i in range(0, len(cells), 2)]
@@ -193,25 +110,27 @@ def _facts(content: CloseoutContent, s: _Styles) -> Table:
     return _table(flat, widths, s, header=False)
 
 
-def _completeness(content: CloseoutContent, history: CloseoutHistory, s: _Styles, zone: Any) -> list[Any]:
+def _completeness(
+    content: CloseoutContent, history: CloseoutHistory, s: ReportStyles, zone: Any
+) -> list[Any]:
     review = content.review
     out: list[Any] = [Paragraph("Completeness and decision", s.h2)]
     color = "#1e7d32" if review.is_complete else ("#9a6700" if (review.score or 0) >= 50 else "#b3261e")
-    out.append(Paragraph(f'<font color="{color}"><b>{_text(review.score_label)}</b></font>', s.body))
+    out.append(Paragraph(f'<font color="{color}"><b>{para_text(review.score_label)}</b></font>', s.body))
     for part in review.parts():
-        out.append(Paragraph(f"{_text(part.name)}: {_text(part.detail)}", s.small))
+        out.append(Paragraph(f"{para_text(part.name)}: {para_text(part.detail)}", s.small))
     if not review.has_requirements:
-        out.append(Paragraph(_text(review.explanation()), s.small))
+        out.append(Paragraph(para_text(review.explanation()), s.small))
     latest = history.latest
     if latest is None:
         decision = "Not reviewed yet."
     elif content.items.internal:
-        decision = f"{latest.get_outcome_display()} by {_text(latest.decided_by_name)} on {_when(latest.decided_at, zone)}"
+        decision = f"{latest.get_outcome_display()} by {para_text(latest.decided_by_name)} on {sitetime(latest.decided_at, zone)}"
         if latest.reason:
-            decision += f": {_text(latest.reason)}"
+            decision += f": {para_text(latest.reason)}"
     else:
         decision = (
-            f"Approved on {_when(latest.decided_at, zone)}."
+            f"Approved on {sitetime(latest.decided_at, zone)}."
             if latest.is_approved
             else "Close-out under review."
         )
@@ -220,7 +139,7 @@ def _completeness(content: CloseoutContent, history: CloseoutHistory, s: _Styles
     return out
 
 
-def _questions(content: CloseoutContent, s: _Styles) -> list[Any]:
+def _questions(content: CloseoutContent, s: ReportStyles) -> list[Any]:
     review = content.review
     rows: list[list[Any]] = [[Paragraph("Question", s.label), Paragraph("Answer", s.label)]]
     extra = []
@@ -229,19 +148,19 @@ def _questions(content: CloseoutContent, s: _Styles) -> list[Any]:
             answer = Paragraph('<font color="#b3261e"><i>Not answered</i></font>', s.cell)
         elif review.is_flagged(q):
             answer = Paragraph(
-                f'{_text(q.answer)}<br/><font color="#9a6700"><b>Reads as a No — check</b></font>', s.cell
+                f'{para_text(q.answer)}<br/><font color="#9a6700"><b>Reads as a No — check</b></font>', s.cell
             )
             extra.append(("BACKGROUND", (0, index), (-1, index), colors.HexColor("#fff4ce")))
         else:
-            answer = Paragraph(_text(q.answer), s.cell)
-        rows.append([Paragraph(_text(q.question), s.cell), answer])
+            answer = Paragraph(para_text(q.answer), s.cell)
+        rows.append([Paragraph(para_text(q.question), s.cell), answer])
     if len(rows) == 1:
         return [Paragraph("Questions and answers", s.h2), Paragraph("No close-out questions.", s.small)]
     widths = [CONTENT_W * 0.52, CONTENT_W * 0.48]
     return [Paragraph("Questions and answers", s.h2), _table(rows, widths, s, extra=extra)]
 
 
-def _documents(content: CloseoutContent, s: _Styles) -> list[Any]:
+def _documents(content: CloseoutContent, s: ReportStyles) -> list[Any]:
     out: list[Any] = [Paragraph("Documents", s.h2)]
     if content.items.internal:
         rows: list[list[Any]] = [
@@ -253,11 +172,11 @@ def _documents(content: CloseoutContent, s: _Styles) -> list[Any]:
             rows.append(
                 [
                     Paragraph(
-                        f"{_text(required.description or required.filename)}<br/><font size=7.5 color='#5c6675'>{_text(required.filename)}</font>",
+                        f"{para_text(required.description or required.filename)}<br/><font size=7.5 color='#5c6675'>{para_text(required.filename)}</font>",
                         s.cell,
                     ),
                     Paragraph("received" if done else '<font color="#b3261e"><b>missing</b></font>', s.cell),
-                    Paragraph(_text(done.filename or done.document_id) if done else "—", s.cell),
+                    Paragraph(para_text(done.filename or done.document_id) if done else "—", s.cell),
                 ]
             )
         if len(rows) > 1:
@@ -269,8 +188,8 @@ def _documents(content: CloseoutContent, s: _Styles) -> list[Any]:
     for doc in content.documents:
         rows.append(
             [
-                Paragraph(_text(doc.filename or f"document #{doc.document_id}"), s.cell),
-                Paragraph(_text(doc.description), s.cell),
+                Paragraph(para_text(doc.filename or f"document #{doc.document_id}"), s.cell),
+                Paragraph(para_text(doc.description), s.cell),
             ]
         )
     if len(rows) > 1:
@@ -287,10 +206,10 @@ def _fit(path: Path) -> tuple[float, float]:
     return width * scale, height * scale
 
 
-def _photo_cell(item: PhotoFile, s: _Styles, zone: Any) -> list[Any]:
+def _photo_cell(item: PhotoFile, s: ReportStyles, zone: Any) -> list[Any]:
     photo = item.photo
     caption = photo.note or photo.filename or f"Photo #{photo.photo_id}"
-    meta = " · ".join(x for x in (photo.filename, _when(photo.created_date, zone)) if x)
+    meta = " · ".join(x for x in (photo.filename, sitetime(photo.created_date, zone)) if x)
     picture: Any = None
     if item.path is not None:
         try:
@@ -317,7 +236,7 @@ def _photo_cell(item: PhotoFile, s: _Styles, zone: Any) -> list[Any]:
         problem = item.problem or "the file is not a readable image"
         problem = problem[:1].upper() + problem[1:] + "."
         box = Table(
-            [[Paragraph(f"<b>Photo could not be shown</b><br/>{_text(problem)}", s.center)]],
+            [[Paragraph(f"<b>Photo could not be shown</b><br/>{para_text(problem)}", s.center)]],
             colWidths=[PHOTO_W],
             rowHeights=[PHOTO_H],
         )
@@ -331,10 +250,10 @@ def _photo_cell(item: PhotoFile, s: _Styles, zone: Any) -> list[Any]:
             )
         )
         picture = box
-    return [picture, Paragraph(_text(caption), s.caption), Paragraph(_text(meta), s.small)]
+    return [picture, Paragraph(para_text(caption), s.caption), Paragraph(para_text(meta), s.small)]
 
 
-def _photos(photos: list[PhotoFile], s: _Styles, zone: Any) -> list[Any]:
+def _photos(photos: list[PhotoFile], s: ReportStyles, zone: Any) -> list[Any]:
     heading = Paragraph("Photos", s.h2)
     if not photos:
         return [heading, Paragraph("No photos.", s.small)]
@@ -349,7 +268,7 @@ def _photos(photos: list[PhotoFile], s: _Styles, zone: Any) -> list[Any]:
     return out
 
 
-def _history(history: CloseoutHistory, s: _Styles, zone: Any) -> list[Any]:
+def _history(history: CloseoutHistory, s: ReportStyles, zone: Any) -> list[Any]:
     if not history.decisions:
         return []
     rows: list[list[Any]] = [
@@ -358,11 +277,11 @@ def _history(history: CloseoutHistory, s: _Styles, zone: Any) -> list[Any]:
     for d in history.decisions:
         rows.append(
             [
-                Paragraph(_when(d.decided_at, zone), s.cell),
+                Paragraph(sitetime(d.decided_at, zone), s.cell),
                 Paragraph(d.get_outcome_display(), s.cell_bold),
-                Paragraph(_text(d.decided_by_name), s.cell),
-                Paragraph(_text((d.completeness or {}).get("label", "")), s.cell),
-                Paragraph(_text(d.reason) or "—", s.cell),
+                Paragraph(para_text(d.decided_by_name), s.cell),
+                Paragraph(para_text((d.completeness or {}).get("label", "")), s.cell),
+                Paragraph(para_text(d.reason) or "—", s.cell),
             ]
         )
     widths = [1.25 * inch, 0.8 * inch, 1.2 * inch, 1.2 * inch, CONTENT_W - 4.45 * inch]
@@ -405,7 +324,7 @@ def closeout_report_pdf(
     generated_at: datetime,
 ) -> None:
     """Write the report of ``content`` (narrowed to its items) to ``out``."""
-    s = _Styles(branding)
+    s = ReportStyles(branding)
     wo, zone = content.workorder, content.zone
     title = f"Close-out report · Work order #{wo.id}"
 
@@ -433,7 +352,7 @@ def closeout_report_pdf(
 
     story: list[Any] = [
         Paragraph(f"Work order #{wo.id}", s.title),
-        Paragraph(_text(wo.summary), s.body),
+        Paragraph(para_text(wo.summary), s.body),
         Spacer(1, 8),
         _facts(content, s),
         *_completeness(content, history, s, zone),
