@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
+from django.conf import settings
+
 from portal_ui.integrations.techlink import types
 
 __all__ = [
@@ -250,12 +252,6 @@ def _is_filled_in_copy(candidate: str, form: str) -> bool:
     return candidate.startswith(form) and candidate[len(form) : len(form) + 1] in {"_", "-", " ", "."}
 
 
-def _settings_value(name: str, default: Any) -> Any:
-    from django.conf import settings
-
-    return getattr(settings, name, default)
-
-
 def closeout_review_build(
     *,
     required: list[types.Document],
@@ -276,11 +272,9 @@ def closeout_review_build(
     ``no_words`` (default ``CLOSEOUT_NO_WORDS``) flag answers that read as a "No"; ``photo_required``
     (default ``CLOSEOUT_REQUIRE_PHOTO``) makes "at least one photo" a point whenever something is required.
     """
-    words = tuple(
-        no_words if no_words is not None else _settings_value("CLOSEOUT_NO_WORDS", DEFAULT_NO_WORDS)
-    )
+    words = tuple(no_words if no_words is not None else settings.CLOSEOUT_NO_WORDS)
     if photo_required is None:
-        photo_required = bool(_settings_value("CLOSEOUT_REQUIRE_PHOTO", True))
+        photo_required = settings.CLOSEOUT_REQUIRE_PHOTO
     available = list(completed)
     found: dict[int, types.Document] = {}
 
