@@ -67,7 +67,7 @@ def split_list(value: str) -> list[str]:
 class PortalLinkForm(forms.Form):
     """Create (with `workorder`) or edit a link. `cleaned_data["payload"]` is the validated API-shaped dict."""
 
-    workorder = forms.CharField(label="Work order id", max_length=12)
+    workorder = forms.CharField(label="Work order number", max_length=12)
     label = forms.CharField(
         label="Label",
         required=False,
@@ -271,7 +271,7 @@ def initial_for(link: PortalLink) -> dict:
 
 
 class LinkFilterForm(forms.Form):
-    workorder = forms.CharField(label="Work order", required=False, max_length=20)
+    workorder = forms.CharField(label="Work order number", required=False, max_length=20)
     link_type = forms.ChoiceField(label="Type", required=False, choices=[("", "Any"), *LinkType.choices])
     is_active = forms.ChoiceField(
         label="Active", required=False, choices=[("", "Any"), ("yes", "Active"), ("no", "Inactive")]

@@ -5,6 +5,8 @@ files stream from TechLink, through ``core.upstream``: its errors arrive as ``Up
 ``UpstreamUnavailable`` (or ``UpstreamRefused``).
 """
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.paginator import Page, Paginator
@@ -14,6 +16,7 @@ from django.utils import timezone
 
 from portal_ui.core.downloads import StreamedFile
 from portal_ui.core.upstream import UpstreamNotFound, techlink_client, translated
+from portal_ui.mirror.models import WorkOrderRecord
 from portal_ui.portal_links.models import (
     AccessLog,
     AccessOutcome,
@@ -111,6 +114,61 @@ def _ordering(sort: str | None) -> list:
             "id",
         ]
     return [f"-{column}" if descending else column, "id"]
+
+
+@dataclass(frozen=True, slots=True)
+class LinkWorkOrder:
+    """What the list of links shows of a link's work order, from the read model."""
+
+    id: int
+    summary: str
+    site_id: int | None
+    site_name: str
+    site_place: str  # "Portland, OR", or "" when the read model has no city
+
+
+@dataclass(frozen=True, slots=True)
+class LinkRow:
+    link: PortalLink
+    workorder_id: int | None  # the link's work order number, None when it is not one
+    workorder: LinkWorkOrder | None  # None: the work order is not (or not yet) in the read model
+
+
+def _place(city: str, state: str) -> str:
+    return f"{city}, {state}" if city and state else city
+
+
+# The read model's work order ids are 32-bit integers: a larger number names no work order there.
+_MAX_RECORD_ID = 2**31 - 1
+
+
+def _record_id(workorder: str) -> int | None:
+    if not (workorder.isascii() and workorder.isdigit()):
+        return None
+    number = int(workorder)
+    return number if 0 < number <= _MAX_RECORD_ID else None
+
+
+def portal_link_rows(links: Iterable[PortalLink]) -> list[LinkRow]:
+    """Each link with its work order's summary and site, read in one query for all the links."""
+    links = list(links)
+    ids = {_record_id(link.workorder) for link in links} - {None}
+    found: dict[int, LinkWorkOrder] = {}
+    if ids:
+        fields = ("id", "summary", "site_id", "site_name", "site_city", "site_state", "site_stateabbr")
+        for values in WorkOrderRecord.objects.filter(id__in=ids).values(*fields):
+            found[values["id"]] = LinkWorkOrder(
+                id=values["id"],
+                summary=values["summary"],
+                site_id=values["site_id"],
+                site_name=values["site_name"],
+                site_place=_place(values["site_city"], values["site_stateabbr"] or values["site_state"]),
+            )
+    rows = []
+    for link in links:
+        number = _record_id(link.workorder)
+        rows.append(LinkRow(link=link, workorder_id=number, workorder=found.get(number)))
+    return rows
 
 
 ACCESS_LOG_PAGE_SIZE = 25

@@ -1,6 +1,7 @@
 from django.urls import path, re_path
 
 from portal_ui.portal_links import api, views
+from portal_ui.portal_links.customer import closeout_views as customer_closeout
 from portal_ui.portal_links.customer import views as customer
 
 urlpatterns = [
@@ -15,6 +16,26 @@ urlpatterns = [
     ),
     path("p/<str:token>/comment/", customer.comment, name="portal_customer_comment"),
     path("p/<str:token>/upload/", customer.upload, name="portal_customer_upload"),
+    path(
+        "p/<str:token>/closeout/report/",
+        customer_closeout.closeout_report,
+        name="portal_customer_closeout_report",
+    ),
+    path(
+        "p/<str:token>/closeout/report/<int:report_id>/",
+        customer_closeout.closeout_report_status,
+        name="portal_customer_closeout_report_status",
+    ),
+    path(
+        "p/<str:token>/closeout/report/<int:report_id>/pdf/",
+        customer_closeout.closeout_report_pdf,
+        name="portal_customer_closeout_report_pdf",
+    ),
+    path(
+        "p/<str:token>/closeout/bundle/",
+        customer_closeout.closeout_bundle,
+        name="portal_customer_closeout_bundle",
+    ),
     # Staff screens.
     path("portal-links/", views.portal_links, name="portal_links"),
     path("portal-links/new/", views.portal_link_new, name="portal_link_new"),
@@ -34,6 +55,26 @@ urlpatterns = [
         "portal-links/<str:pk>/preview/files/<str:kind>/<int:file_id>/",
         views.portal_link_preview_file,
         name="portal_link_preview_file",
+    ),
+    path(
+        "portal-links/<str:pk>/preview/closeout/report/",
+        views.portal_link_preview_closeout_report,
+        name="portal_link_preview_closeout_report",
+    ),
+    path(
+        "portal-links/<str:pk>/preview/closeout/report/<int:report_id>/",
+        views.portal_link_preview_closeout_report_status,
+        name="portal_link_preview_closeout_report_status",
+    ),
+    path(
+        "portal-links/<str:pk>/preview/closeout/report/<int:report_id>/pdf/",
+        views.portal_link_preview_closeout_report_pdf,
+        name="portal_link_preview_closeout_report_pdf",
+    ),
+    path(
+        "portal-links/<str:pk>/preview/closeout/bundle/",
+        views.portal_link_preview_closeout_bundle,
+        name="portal_link_preview_closeout_bundle",
     ),
     path(
         "portal-links/workorders/<id:workorder_id>/photos/<id:photo_id>/",

@@ -43,17 +43,7 @@ PAGE_TYPES = [
     PageType("reference", "/reference/"),
     PageType("outbox", "/jobs/"),
     PageType("outbox-write", "/jobs/{write}/"),
-    PageType(
-        "portal-links",
-        "/portal-links/",
-        known=(
-            (
-                "scrolls sideways",
-                "templates/portal_links/list.html: its table needs a scrolling box (div.table-scroll) or "
-                "stacked rows (table.reflow with td.fill / data-label cells) on a phone",
-            ),
-        ),
-    ),
+    PageType("portal-links", "/portal-links/"),
     PageType("portal-link", "/portal-links/{link}/"),
     PageType("portal-link-new", "/portal-links/new/?workorder={open_wo}"),
     PageType("staff", "/staff/", who="admin"),
@@ -63,18 +53,7 @@ PAGE_TYPES = [
     PageType("map", "/map/"),
     PageType("saved-views", "/views/"),
     PageType("closeouts", "/closeouts/"),
-    PageType(
-        "api-keys",
-        "/staff/api-keys/",
-        who="admin",
-        known=(
-            (
-                "360px scrolls sideways",
-                "templates/portal_links/api_keys.html: its table of keys needs a scrolling box "
-                "(div.table-scroll) or stacked rows (table.reflow) on a phone",
-            ),
-        ),
-    ),
+    PageType("api-keys", "/staff/api-keys/", who="admin"),
     PageType("not-found", "/workorders/{open_wo}/no-such-page/"),
     PageType("customer", "{customer}", who=None),
 ]

@@ -29,10 +29,10 @@ def test_it_shows_a_secure_link_only_after_the_right_passcode(
     # Staff make the link: secure, with a passcode, showing the notes and not the schedule.
     log_in(page, live, dispatcher)
     page.goto(f"{live.url}/portal-links/new/?workorder={workorder.id}")
-    expect(page.get_by_label("Work order id")).to_have_value(str(workorder.id))
+    expect(page.get_by_label("Work order number")).to_have_value(str(workorder.id))
     page.get_by_label("Type").select_option("secure")
     page.get_by_label("Passcode (secure links)").fill(f"harbor-{tag}")
-    page.get_by_label("Notes:", exact=True).check()
+    page.get_by_label("Notes", exact=True).check()
     page.get_by_role("checkbox", name=re.compile(re.escape(note))).check()  # this note, chosen by hand
     page.get_by_label("Schedule (dates, installer)").uncheck()
     page.get_by_role("button", name="Create link").click()

@@ -286,6 +286,8 @@ def test_it_offers_every_item_with_a_preview_and_ticks_nothing_internal(
         assert text in checklist
     assert "visible to the customer" in checklist
     assert reverse("portal_link_workorder_photo", args=[1001, 7]) in checklist
+    # In the dashboard's one date/time format.
+    assert re.search(r"Listed from TechLink as of \d{4}-\d{2}-\d{2} \d{2}:\d{2} [A-Z]{2,5}\.", checklist)
     ticked = re.findall(r'<input type="checkbox" name="(shared_\w+|customer_visible_notes|all_photos)"'
                         r'[^>]*?(?:value="(\d+)")?[^>]*? checked', checklist)  # fmt: skip
     assert [name for name, _ in ticked] == ["customer_visible_notes"]

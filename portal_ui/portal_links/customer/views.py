@@ -29,6 +29,7 @@ from portal_ui.portal_links.customer.access import (
     access_log_record,
     access_refusal_count,
 )
+from portal_ui.portal_links.customer.closeout import closeout_offer
 from portal_ui.portal_links.customer.security import (
     CUSTOMER_CSP,
     FILE_CSP,
@@ -137,6 +138,8 @@ def page_context(
         "workorder": workorder,
         "comments": sharing.customer_comments(link=link) if shown and permissions["add_comment"] else [],
         "file_base": f"{base}files/",
+        "closeout": closeout_offer(link),
+        "closeout_base": f"{base}closeout/",
         "brand_css_url": f"{base}brand.css",
         "flash": request.GET.get("sent", ""),
         "upload_limit_mb": upload_limit() // (1024 * 1024),
@@ -275,16 +278,26 @@ def brand_css(request: HttpRequest, token: str) -> HttpResponse:
     return with_csp(CUSTOMER_CSP, brand_stylesheet, link)
 
 
-@customer_view(methods=("GET",), group="assets")
-def customer_file(request: HttpRequest, token: str, kind: str, file_id: int) -> HttpResponse:
+def opened_link(request: HttpRequest, token: str) -> tuple[PortalLink | None, HttpResponse | None]:
+    """(link, None) when this browser may fetch what the link's page offers (files, the close-out report
+    and bundle): the link is usable, or used up after this browser saw the page, and the page was shown
+    with the current token and gate; else (None, the "gone" answer)."""
     link, refused = _usable(request, token, allow_exhausted=True)
     if refused:
-        return refused
+        return None, refused
     viewed = grants.has_viewed(request, link)
     if link.status == LinkStatus.EXHAUSTED and not viewed:
-        return gone(request, link=link, outcome=AccessOutcome.EXHAUSTED)
+        return None, gone(request, link=link, outcome=AccessOutcome.EXHAUSTED)
     if not viewed:
-        return gone(request, link=link, outcome=AccessOutcome.DENIED)
+        return None, gone(request, link=link, outcome=AccessOutcome.DENIED)
+    return link, None
+
+
+@customer_view(methods=("GET",), group="assets")
+def customer_file(request: HttpRequest, token: str, kind: str, file_id: int) -> HttpResponse:
+    link, refused = opened_link(request, token)
+    if refused:
+        return refused
     return file_response(request, link, kind, file_id, log=True)
 
 
