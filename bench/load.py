@@ -245,9 +245,17 @@ def stop(process: subprocess.Popen) -> None:
         os.killpg(process.pid, signal.SIGKILL)
 
 
+def chosen(fixtures: dict, only: str) -> list[tuple[str, str, dict[str, str]]]:
+    """The targets whose label contains one of the comma separated words of `only` (all when empty), always
+    with the static file and the log-in page, the references."""
+    words = [word.strip().lower() for word in only.split(",") if word.strip()]
+    every = targets(fixtures)
+    return every[:2] + [t for t in every[2:] if not words or any(word in t[0].lower() for word in words)]
+
+
 def measure(base: str, sandbox: Sandbox, fixtures: dict, args) -> list[Result]:
     results = []
-    for label, path, headers in targets(fixtures):
+    for label, path, headers in chosen(fixtures, args.only):
         wrk(base + path, headers, connections=args.connections, duration=1)  # warm up
         before = request_total(sandbox.stats())
         figures = wrk(base + path, headers, connections=args.connections, duration=args.duration)
@@ -319,6 +327,9 @@ def main() -> None:
         "--soak", type=int, default=0, help="seconds of steady load after the table (0: none)"
     )
     parser.add_argument("--conn-max-age", type=int, default=60)
+    parser.add_argument(
+        "--only", default="", help="comma separated words of the targets to measure, e.g. 'customer,API'"
+    )
     parser.add_argument(
         "--database-url",
         default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_load"),

@@ -376,15 +376,28 @@ class ErrorEnvelope(Schema):
     error: ErrorBody
 
 
+PERMISSION_DEFAULTS = Permissions().model_dump()
+NOTIFICATION_DEFAULTS = NotificationSettings().model_dump()
+BRANDING_DEFAULTS = CustomBranding().model_dump()
+
+
+def _overlay(defaults: dict[str, Any], stored: dict[str, Any] | None) -> dict[str, Any]:
+    """A stored settings object as its schema gives it: every field in the schema's order, defaults for the
+    missing ones, nothing the schema does not name."""
+    stored = stored or {}
+    return {name: stored.get(name, default) for name, default in defaults.items()}
+
+
 def link_out(link, *, url: str | None = None) -> dict[str, Any]:
-    """The API representation of a link (never the token hash or the passcode hash)."""
+    """The API representation of a link (never the token hash or the passcode hash), exactly as ``LinkOut``
+    serialises it, so that reads can be answered without validating it again (a test holds them equal)."""
     restrictions = dict(link.access_restrictions or {})
     return {
         "_id": link.id,
         "workorder": link.workorder,
         "link_type": link.link_type,
         "label": link.label,
-        "permissions": {**Permissions().model_dump(), **(link.permissions or {})},
+        "permissions": _overlay(PERMISSION_DEFAULTS, link.permissions),
         "shared_items": shared_items_of(link.shared_items),
         "access_restrictions": {
             "has_passcode": link.has_passcode,
@@ -394,11 +407,8 @@ def link_out(link, *, url: str | None = None) -> dict[str, Any]:
             "max_views": restrictions.get("max_views"),
         },
         "expiry_date": link.expiry_date,
-        "notification_settings": {
-            **NotificationSettings().model_dump(),
-            **(link.notification_settings or {}),
-        },
-        "custom_branding": {**CustomBranding().model_dump(), **(link.custom_branding or {})},
+        "notification_settings": _overlay(NOTIFICATION_DEFAULTS, link.notification_settings),
+        "custom_branding": _overlay(BRANDING_DEFAULTS, link.custom_branding),
         "metadata": link.metadata or {},
         "is_active": link.is_active,
         "company_namespace": list(link.company_namespace or []),

@@ -71,6 +71,16 @@ def portal_links_visible_to(api_key: ApiKey | None) -> QuerySet[PortalLink]:
     return links.filter(Exists(inside)).exclude(Exists(outside))
 
 
+def portal_link_visible(*, api_key: ApiKey | None, link_id: str) -> PortalLink | None:
+    """The link with this id if the key may see it (the rule of ``portal_links_visible_to``), read by primary
+    key alone and checked against the link's namespaces in Python: no join per request."""
+    link = PortalLink.objects.filter(pk=link_id).first()
+    if link is None or api_key is None:
+        return link
+    namespaces = set(link.company_namespace or [])
+    return link if namespaces and namespaces <= set(api_key.namespaces) else None
+
+
 def portal_link_list(
     *,
     api_key: ApiKey | None = None,

@@ -1,6 +1,5 @@
 """Writes of portal links and API keys: the staff screens and the Portal Link API use them."""
 
-import hmac
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal_ui.accounts.models import User
+from portal_ui.portal_links.api_keys import API_KEY_PREFIX, api_key_forget, api_key_matching
 from portal_ui.portal_links.errors import NamespaceForbidden, PortalLinkInvalid, WorkOrderUncheckable
 from portal_ui.portal_links.models import ApiKey, LinkNamespace, LinkType, PortalLink
 from portal_ui.portal_links.schemas import shared_items_of
@@ -38,7 +38,6 @@ __all__ = [
     "portal_link_update",
 ]
 
-API_KEY_PREFIX = "tlk"
 WORKORDER_ID = re.compile(r"[1-9][0-9]{0,11}")
 NO_CONTACTS = (
     "The work order's site has no contact e-mail address in TechLink; give allowed e-mail addresses or "
@@ -366,16 +365,15 @@ def api_key_revoke(*, api_key: ApiKey, revoked_by: User | None = None) -> ApiKey
         api_key.revoked_at = timezone.now()
         api_key.revoked_by = revoked_by
         api_key.save(update_fields=["revoked_at", "revoked_by"])
+    api_key_forget(key_hash=api_key.key_hash)
     return api_key
 
 
 def api_key_authenticate(*, key: str) -> ApiKey | None:
-    """The active key matching `key` (recording its use), else None."""
-    parts = key.split("_")
-    if len(parts) < 3 or parts[0] != API_KEY_PREFIX or not parts[1]:
-        return None
-    api_key = ApiKey.objects.filter(prefix=parts[1], revoked_at__isnull=True).first()
-    if api_key is None or not hmac.compare_digest(api_key.key_hash, hash_token(key)):
+    """The active key matching `key` (recording its use at most once a minute), else None. Keys are
+    checked through ``api_keys``' short-lived cache."""
+    api_key = api_key_matching(key=key)
+    if api_key is None:
         return None
     now = timezone.now()
     if api_key.last_used_at is None or (now - api_key.last_used_at).total_seconds() > 60:

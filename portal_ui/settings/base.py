@@ -353,6 +353,8 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 # Portal links: namespace of links created in the dashboard, and the customer page's per-IP rate limit.
 PORTAL_LINK_DEFAULT_NAMESPACE = env("PORTAL_LINK_DEFAULT_NAMESPACE", default="default")
 PORTAL_LINK_RATE_LIMIT = env("PORTAL_LINK_RATE_LIMIT", default="60/m")
+# How long a web process trusts its cached check of an API key (a revoke elsewhere takes this long at most).
+PORTAL_LINK_API_KEY_CACHE_SECONDS = env.int("PORTAL_LINK_API_KEY_CACHE_SECONDS", default=10)
 PORTAL_LINK_ACCESS_LOG_DAYS = env.int("PORTAL_LINK_ACCESS_LOG_DAYS", default=365)
 # Customer pages render from the dashboard's copy of the work order; an older copy is refreshed in the background.
 PORTAL_LINK_SNAPSHOT_MAX_AGE = env.int("PORTAL_LINK_SNAPSHOT_MAX_AGE", default=60)

@@ -8,14 +8,17 @@ import pytest
 from django.core.cache import cache
 
 from portal_ui.portal_links import services
+from portal_ui.portal_links.api_keys import api_key_cache_clear
 
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    # Rate-limit counters live in the cache; each test starts with none.
+    # Rate-limit counters live in the cache, checked API keys in a cache of their own; each test starts with none.
     cache.clear()
+    api_key_cache_clear()
     yield
     cache.clear()
+    api_key_cache_clear()
 
 
 @pytest.fixture

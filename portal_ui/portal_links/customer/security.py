@@ -23,6 +23,7 @@ from django_ratelimit.core import is_ratelimited
 
 from portal_ui.portal_links import selectors
 from portal_ui.portal_links.customer.access import access_refusal_count
+from portal_ui.portal_links.customer.grants import grant_cookie
 from portal_ui.portal_links.models import AccessOutcome, PortalLink
 
 ASSET_RATE_FACTOR = 5
@@ -143,7 +144,7 @@ def _allow_methods(view: View, methods: Sequence[str]) -> View:
 def customer_view(*, methods: Sequence[str], group: str = "pages") -> Callable[[View], View]:
     """The per-address rate limit (429 page) before anything else, then the customer page's CSRF check (see
     ``CustomerCsrfMiddleware``) in place of the site-wide one, then `methods`; ``customer_headers`` on every
-    answer. `group` "assets" (photos, files, the stylesheet) is counted apart from pages and forms."""
+    answer, and the grants cookie when the view changed a grant. `group` "assets" (photos, files, the stylesheet) is counted apart from pages and forms."""
 
     def decorate(view: View) -> View:
         checked = _customer_csrf(_allow_methods(view, methods))
@@ -160,7 +161,7 @@ def customer_view(*, methods: Sequence[str], group: str = "pages") -> Callable[[
                 increment=True,
             ):
                 return customer_headers(_rate_limited(request, token))
-            return customer_headers(checked(request, token, *args, **kwargs))
+            return customer_headers(grant_cookie(request, checked(request, token, *args, **kwargs)))
 
         return wrapped
 

@@ -11,16 +11,22 @@ from functools import partial
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from portal_ui.core.uploads import upload_problem
 from portal_ui.jobs import services as job_services
 from portal_ui.jobs.models import UpstreamWrite
-from portal_ui.portal_links.customer.access import access_log_record
+from portal_ui.portal_links.customer.access import PAGE, access_log_record
 from portal_ui.portal_links.errors import PortalLinkInvalid
-from portal_ui.portal_links.models import AccessOutcome, CustomerSubmission, PortalLink, SubmissionKind
+from portal_ui.portal_links.models import (
+    AccessLog,
+    AccessOutcome,
+    CustomerSubmission,
+    PortalLink,
+    SubmissionKind,
+)
 
 COMMENT_MAX_LENGTH = 2000
 DESCRIPTION_MAX_LENGTH = 200
@@ -51,6 +57,46 @@ def _notify(link: PortalLink, event: str, *, subject: str, message: str) -> None
         transaction.on_commit(send, robust=True)
 
 
+# On PostgreSQL a page view of a link without a view limit or view notifications is counted and logged in one
+# statement (one round trip, one commit); the log row is written only when the link was counted.
+_VIEW_SQL = """
+WITH counted AS (
+    UPDATE {links} SET view_count = view_count + 1, last_viewed_at = %(now)s
+    WHERE id = %(link)s
+    RETURNING id, view_count
+)
+INSERT INTO {log} (link_ref, parent_id, at, ip, outcome, what, detail)
+SELECT id, NULL, %(now)s, %(ip)s::inet, %(outcome)s, %(what)s, %(detail)s FROM counted
+RETURNING (SELECT view_count FROM counted)
+"""
+
+
+def _view_notified(link: PortalLink) -> bool:
+    notifications = link.notification_settings or {}
+    return bool(notifications.get("on_first_view") or notifications.get("on_each_view"))
+
+
+def portal_link_view_record(*, link: PortalLink, ip: str | None, email: str = "") -> bool:
+    """One page view, counted and written to the access log in one transaction (one commit); False when
+    the link's view limit is already reached (nothing counted or logged)."""
+    if connection.vendor == "postgresql" and link.max_views is None and not _view_notified(link):
+        now = timezone.now()
+        sql = _VIEW_SQL.format(links=PortalLink._meta.db_table, log=AccessLog._meta.db_table)
+        values = {"now": now, "link": link.pk, "ip": ip or None, "outcome": AccessOutcome.OK}
+        with connection.cursor() as cursor:
+            cursor.execute(sql, {**values, "what": PAGE, "detail": email[:255]})
+            counted = cursor.fetchone()
+        if counted is None:
+            return False
+        link.view_count, link.last_viewed_at = counted[0], now
+        return True
+    with transaction.atomic():
+        if not portal_link_view_count(link=link, ip=ip):
+            return False
+        access_log_record(link_ref=link.pk, ip=ip, outcome=AccessOutcome.OK, what=PAGE, detail=email)
+    return True
+
+
 def portal_link_view_count(*, link: PortalLink, ip: str | None) -> bool:
     """Count one page view; False when the link's view limit is already reached (nothing counted).
     Queues the first-view and each-view notifications."""
@@ -60,8 +106,7 @@ def portal_link_view_count(*, link: PortalLink, ip: str | None) -> bool:
         links = links.filter(view_count__lt=link.max_views)
     if not links.update(view_count=F("view_count") + 1, last_viewed_at=now):
         return False
-    notifications = link.notification_settings or {}
-    if not (notifications.get("on_first_view") or notifications.get("on_each_view")):
+    if not _view_notified(link):
         link.view_count, link.last_viewed_at = link.view_count + 1, now
         return True
     link.refresh_from_db(fields=["view_count", "last_viewed_at"])

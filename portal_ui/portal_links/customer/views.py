@@ -26,7 +26,6 @@ from portal_ui.portal_links.customer import gates, grants
 from portal_ui.portal_links.customer import services as customer_services
 from portal_ui.portal_links.customer.access import (
     access_download_record,
-    access_log_record,
     access_refusal_count,
 )
 from portal_ui.portal_links.customer.closeout import closeout_offer
@@ -174,12 +173,10 @@ def page(request: HttpRequest, token: str) -> HttpResponse:
         # Nothing shown: not counted as a view.
         _refused(link, AccessOutcome.UNAVAILABLE)
         return render_page(request, link, context, status=503)
-    ip = client_ip(request)
-    if not customer_services.portal_link_view_count(link=link, ip=ip):
+    email = grants.current_grant(request, link).get("email", "")
+    if not customer_services.portal_link_view_record(link=link, ip=client_ip(request), email=email):
         return gone(request, link=link, outcome=AccessOutcome.EXHAUSTED)
     grants.store_grant(request, link, passed=True, viewed=True)
-    email = grants.current_grant(request, link).get("email", "")
-    access_log_record(link_ref=link.pk, ip=ip, outcome=AccessOutcome.OK, what="page", detail=email)
     return render_page(request, link, context)
 
 
@@ -187,8 +184,7 @@ def page(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _opened(request: HttpRequest, link: PortalLink, token: str, **values: Any) -> HttpResponse:
-    """The gate was passed: a fresh session key (no fixation) and the grant, then the page."""
-    request.session.cycle_key()
+    """The gate was passed: the grant (a new cookie value, see ``grants``), then the page."""
     grants.store_grant(request, link, passed=True, **values)
     return _customer_redirect(token)
 
