@@ -91,6 +91,8 @@ class SiteRecord(_Folded):
 
     class Meta:
         ordering = ("-id",)
+        # The sites' version (the latest sync stamp), what the map's cache of the sites is kept by.
+        indexes = (models.Index(fields=["synced_at"], name="mirror_site_synced_idx"),)
 
     def __str__(self) -> str:
         return f"Site #{self.id} {self.name}"
@@ -161,6 +163,14 @@ class WorkOrderRecord(_Folded):
             models.Index(fields=["last_modified", "-id"], name="mirror_wo_sort_modified_idx"),
             models.Index(fields=["site_name", "-id"], name="mirror_wo_sort_site_idx"),
             models.Index(fields=["summary", "-id"], name="mirror_wo_sort_summary_idx"),
+            # The read model's version (the latest sync stamp), read by every board and map request.
+            models.Index(fields=["synced_at"], name="mirror_wo_synced_idx"),
+            # Counts the board's waiting lanes (open, no schedule, asked or not) from the index alone.
+            models.Index(
+                fields=["scheduled_at", "status_code", "requested_time"], name="mirror_wo_waiting_idx"
+            ),
+            # The map's work orders per site (by status) from the index alone.
+            models.Index(fields=["site", "status_code"], name="mirror_wo_site_status_idx"),
         )
 
     def __str__(self) -> str:
