@@ -7,12 +7,13 @@ files stream from TechLink, through ``core.upstream``: its errors arrive as ``Up
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet, Sum
 from django.db.models.functions import Length
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from portal_ui.core.downloads import StreamedFile
 from portal_ui.core.upstream import UpstreamNotFound, techlink_client, translated
@@ -23,7 +24,9 @@ from portal_ui.portal_links.models import (
     AccessRefusal,
     ApiKey,
     LinkNamespace,
+    NoteShare,
     PortalLink,
+    WorkOrderSnapshot,
 )
 from portal_ui.portal_links.sharing import selectors as sharing_selectors
 from portal_ui.portal_links.tokens import hash_token
@@ -50,6 +53,52 @@ def portal_link_by_token(*, token: str) -> PortalLink | None:
     if not token or len(token) > 128:
         return None
     return PortalLink.objects.filter(token_hash=hash_token(token)).first()
+
+
+# The link by its token hash, with its work order's copy and note choices, in one statement (written out: the
+# customer page's hottest read; ``PortalLink.objects.raw`` builds the link from it).
+_FOR_PAGE_SQL = """
+SELECT link.*,
+       copy.fetched_at AS copy_fetched_at,
+       copy.found AS copy_found,
+       copy.refresh_requested_at AS copy_refresh_requested_at,
+       (SELECT MAX(updated_at) FROM {shares} WHERE workorder_id = copy.workorder_id) AS notes_changed_at,
+       (SELECT COUNT(*) FROM {shares} WHERE workorder_id = copy.workorder_id) AS notes_count,
+       (SELECT COUNT(note_id) FROM {shares} WHERE workorder_id = copy.workorder_id) AS notes_matched
+FROM {links} AS link
+LEFT JOIN {copies} AS copy ON copy.workorder_id = CAST(link.workorder AS BIGINT)
+WHERE link.token_hash = %s
+"""
+
+
+def _datetime(value: datetime | str | None) -> datetime | None:
+    """A column read beside a raw query's model: PostgreSQL gives an aware datetime, SQLite the UTC time as
+    text or as a naive datetime."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value, UTC)
+    return value
+
+
+def portal_link_for_page(*, token: str) -> PortalLink | None:
+    """``portal_link_by_token`` with what the customer page's cache (``customer.page_cache``) needs to know of
+    the link's work order, in the same statement: the copy's ``copy_fetched_at`` (None: no copy),
+    ``copy_found`` and ``copy_refresh_requested_at``, and the state of its note choices (``notes_*``)."""
+    if not token or len(token) > 128:
+        return None
+    sql = _FOR_PAGE_SQL.format(
+        links=PortalLink._meta.db_table,
+        copies=WorkOrderSnapshot._meta.db_table,
+        shares=NoteShare._meta.db_table,
+    )
+    link = next(iter(PortalLink.objects.raw(sql, [hash_token(token)])), None)
+    if link is not None:
+        link.copy_fetched_at = _datetime(link.copy_fetched_at)
+        link.copy_refresh_requested_at = _datetime(link.copy_refresh_requested_at)
+        link.notes_changed_at = _datetime(link.notes_changed_at)
+        link.copy_found = bool(link.copy_found)
+    return link
 
 
 def portal_link_id_by_token(*, token: str) -> str | None:

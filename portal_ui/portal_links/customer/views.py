@@ -22,7 +22,7 @@ from portal_ui.core.downloads import StreamedFile, stream_download
 from portal_ui.core.uploads import upload_limit
 from portal_ui.core.upstream import UpstreamError, UpstreamNotFound
 from portal_ui.portal_links import selectors
-from portal_ui.portal_links.customer import gates, grants
+from portal_ui.portal_links.customer import gates, grants, page_cache
 from portal_ui.portal_links.customer import services as customer_services
 from portal_ui.portal_links.customer.access import (
     access_download_record,
@@ -40,8 +40,12 @@ from portal_ui.portal_links.customer.security import (
 )
 from portal_ui.portal_links.errors import PortalLinkInvalid
 from portal_ui.portal_links.models import AccessOutcome, LinkStatus, LinkType, PortalLink, WorkOrderSnapshot
+from portal_ui.portal_links.schemas import shared_items_of
 from portal_ui.portal_links.sharing import selectors as sharing
-from portal_ui.portal_links.sharing.services import workorder_snapshot_for_page
+from portal_ui.portal_links.sharing.services import (
+    workorder_snapshot_for_page,
+    workorder_snapshot_refresh_if_due,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -90,10 +94,12 @@ def _refusal(request: HttpRequest, link: PortalLink | None, *, allow_exhausted: 
 
 
 def _usable(
-    request: HttpRequest, token: str, *, allow_exhausted: bool = False
+    request: HttpRequest, token: str, *, allow_exhausted: bool = False, for_page: bool = False
 ) -> tuple[PortalLink | None, HttpResponse | None]:
-    """(link, None) when the link may be used now, else (None, the "gone" answer)."""
-    link = selectors.portal_link_by_token(token=token)
+    """(link, None) when the link may be used now, else (None, the "gone" answer). `for_page`: read with
+    what the page's cache needs (``selectors.portal_link_for_page``)."""
+    read = selectors.portal_link_for_page if for_page else selectors.portal_link_by_token
+    link = read(token=token)
     outcome = _refusal(request, link, allow_exhausted=allow_exhausted)
     if outcome is not None:
         return None, gone(request, link=link, outcome=outcome)
@@ -126,23 +132,41 @@ def page_context(
     else:
         base = reverse("portal_customer", kwargs={"token": token})
     permissions = selectors.link_permissions(link)
-    workorder = sharing.customer_workorder(link=link, snapshot=_snapshot(link))
+    notes_by_rule = permissions["view_notes"] and shared_items_of(link.shared_items)["customer_visible_notes"]
+    key = None if preview else page_cache.sections_key(link=link, token=token, notes_shown=notes_by_rule)
+    sections_html = page_cache.sections_get(key)
+    if sections_html is not None:
+        workorder = sharing.CustomerWorkOrder(
+            workorder_id=link.workorder, fetched_at=link.copy_fetched_at, found=link.copy_found
+        )
+        workorder_snapshot_refresh_if_due(
+            workorder_id=int(link.workorder),
+            fetched_at=link.copy_fetched_at,
+            refresh_requested_at=link.copy_refresh_requested_at,
+        )
+    else:
+        workorder = sharing.customer_workorder(link=link, snapshot=_snapshot(link))
     shown = workorder.available and workorder.found
-    return {
+    context = {
         "link": link,
         "token": token,
         "preview": preview,
         "permissions": permissions,
         "branding": link.custom_branding or {},
         "workorder": workorder,
+        "shown": shown,
         "comments": sharing.customer_comments(link=link) if shown and permissions["add_comment"] else [],
         "file_base": f"{base}files/",
-        "closeout": closeout_offer(link),
         "closeout_base": f"{base}closeout/",
         "brand_css_url": f"{base}brand.css",
         "flash": request.GET.get("sent", ""),
         "upload_limit_mb": upload_limit() // (1024 * 1024),
     }
+    if sections_html is None:
+        context["closeout"] = closeout_offer(link)
+        sections_html = page_cache.sections_render(context, key=key if workorder.available else None)
+    context["sections_html"] = sections_html
+    return context
 
 
 def render_page(
@@ -161,7 +185,7 @@ def _gate_page(
 
 @customer_view(methods=("GET", "POST"))
 def page(request: HttpRequest, token: str) -> HttpResponse:
-    link, refused = _usable(request, token)
+    link, refused = _usable(request, token, for_page=True)
     if refused:
         return refused
     if request.method == "POST":

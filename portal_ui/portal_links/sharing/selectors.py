@@ -17,7 +17,7 @@ from portal_ui.portal_links.models import (
     SubmissionKind,
     WorkOrderSnapshot,
 )
-from portal_ui.portal_links.schemas import Permissions, shared_items_of
+from portal_ui.portal_links.schemas import PERMISSION_DEFAULTS, shared_items_of
 
 # The permissions a file of each kind needs, and the section of the copy that lists it.
 FILE_PERMISSIONS = {
@@ -32,7 +32,7 @@ PREVIEW_CHARS = 280
 
 def link_permissions(link: PortalLink) -> dict[str, bool]:
     """Every permission of the link: the stored ones over the API's defaults."""
-    return {**Permissions().model_dump(), **(link.permissions or {})}
+    return {**PERMISSION_DEFAULTS, **(link.permissions or {})}
 
 
 def _when(value: str | None) -> datetime | None:

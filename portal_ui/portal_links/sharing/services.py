@@ -192,9 +192,23 @@ def workorder_snapshot_for_page(*, workorder_id: int) -> WorkOrderSnapshot:
     snapshot = WorkOrderSnapshot.objects.filter(pk=workorder_id).first()
     if snapshot is None:
         return workorder_snapshot_refresh(workorder_id=workorder_id)
-    if snapshot.fetched_at < timezone.now() - _max_age():
-        workorder_snapshot_refresh_request(workorder_id=workorder_id)
+    workorder_snapshot_refresh_if_due(
+        workorder_id=workorder_id,
+        fetched_at=snapshot.fetched_at,
+        refresh_requested_at=snapshot.refresh_requested_at,
+    )
     return snapshot
+
+
+def workorder_snapshot_refresh_if_due(
+    *, workorder_id: int, fetched_at: datetime, refresh_requested_at: datetime | None
+) -> None:
+    """Queue a background refresh of a copy fetched at `fetched_at` when it is older than the max age and no
+    refresh was asked for within it (nothing is written while one is pending)."""
+    cutoff = timezone.now() - _max_age()
+    claimed = refresh_requested_at is not None and refresh_requested_at >= cutoff
+    if fetched_at < cutoff and not claimed:
+        workorder_snapshot_refresh_request(workorder_id=workorder_id)
 
 
 def workorder_snapshot_refresh_request(*, workorder_id: int) -> bool:
