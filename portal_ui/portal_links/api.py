@@ -4,12 +4,15 @@ Every answer is JSON: `{success: true, data}` (lists add `paging`) or
 `{success: false, error: {code, message, fields}}`.
 """
 
+import hashlib
 import logging
 import math
 import re
+from collections.abc import Callable
 from functools import wraps
 from typing import Annotated, Any
 
+from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views import defaults
@@ -44,6 +47,8 @@ ERRORS = {code: schemas.ErrorEnvelope for code in (400, 401, 403, 404)}
 BODY_ERRORS = {**ERRORS, 413: schemas.ErrorEnvelope, 415: schemas.ErrorEnvelope}
 # Link ids as made by new_object_id (and at most as long as the column): anything else is no link.
 LINK_ID = re.compile(r"[0-9A-Za-z]{1,32}")
+# A list answer is kept while the links it shows are unchanged; the timeout only bounds an idle one.
+LIST_CACHE_SECONDS = 300
 
 
 class ApiKeyAuth(APIKeyHeader):
@@ -188,6 +193,17 @@ def _answer(request: HttpRequest, payload: dict[str, Any]) -> HttpResponse:
     return api.create_response(request, payload, status=200)
 
 
+def _answer_kept(request: HttpRequest, stamp: Any, build: Callable[[], dict[str, Any]]) -> HttpResponse:
+    """``_answer(build())``, its body kept in the cache under `stamp` (what the answer depends on, with a
+    fingerprint of the links it shows): the same question about unchanged links is answered from there."""
+    key = "api-answer:" + hashlib.sha256(repr(stamp).encode()).hexdigest()
+    body = cache.get(key)
+    if body is None:
+        body = _answer(request, build()).content
+        cache.set(key, body, timeout=LIST_CACHE_SECONDS)
+    return HttpResponse(body, content_type=api.get_content_type(), status=200)
+
+
 def _issued(response: HttpResponse, issued: services.IssuedLink) -> dict[str, Any]:
     """An answer carrying a new token: never stored by a cache."""
     response["Cache-Control"] = "no-store"
@@ -259,31 +275,33 @@ def list_links(
     is_active = None if is_active == "" else is_active
     namespaces = [*(company_namespace or []), *(company_namespace_brackets or [])]
     wanted_ids = [*(ids or []), *(ids_brackets or [])]
-    links = selectors.portal_link_list(
-        api_key=_key(request),
-        company_namespace=namespaces or None,
-        workorder=workorder,
-        is_active=is_active,
-        link_type=link_type or None,
-        ids=wanted_ids or None,
-        sort=sort or None,
-    )
-    total = links.count()
-    start = (page - 1) * per_page
-    rows = list(links[start : start + per_page])
-    return _answer(
-        request,
-        {
+
+    def page_of_links() -> dict[str, Any]:
+        links = selectors.portal_link_list(
+            api_key=_key(request),
+            company_namespace=namespaces or None,
+            workorder=workorder,
+            is_active=is_active,
+            link_type=link_type or None,
+            ids=wanted_ids or None,
+            sort=sort or None,
+        )
+        total = links.count()
+        start = (page - 1) * per_page
+        return {
             "success": True,
-            "data": [schemas.link_out(link) for link in rows],
+            "data": [schemas.link_out(link) for link in links[start : start + per_page]],
             "paging": {
                 "page": page,
                 "per_page": per_page,
                 "total": total,
                 "pages": math.ceil(total / per_page),
             },
-        },
-    )
+        }
+
+    fingerprint = selectors.portal_links_fingerprint(api_key=_key(request))
+    stamp = (sorted(_key(request).namespaces), sorted(request.GET.lists()), fingerprint)
+    return _answer_kept(request, stamp, page_of_links)
 
 
 @NO_QUERY

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet, Sum
 from django.db.models.functions import Length
 from django.utils import timezone
@@ -154,6 +155,34 @@ def portal_link_list(
     if ids:
         links = links.filter(id__in=ids)
     return links.order_by(*_ordering(sort))
+
+
+# What an API key's answers show of its links, as one fingerprint: any save of a link moves ``updated_at``
+# (its namespaces too), a view the view counts, a deletion the count, the clock passing an expiry date the
+# number expired. Written out (the API's hottest read); the key's links by the rule of
+# ``portal_links_visible_to``, which a test holds equal.
+_FINGERPRINT_SQL = """
+SELECT COUNT(*), MAX(link.updated_at), MAX(link.last_viewed_at), SUM(link.view_count),
+       SUM(CASE WHEN link.expiry_date <= %s THEN 1 ELSE 0 END)
+FROM {links} AS link
+WHERE EXISTS (SELECT 1 FROM {names} AS ns WHERE ns.link_id = link.id AND ns.name IN ({marks}))
+  AND NOT EXISTS (SELECT 1 FROM {names} AS ns WHERE ns.link_id = link.id AND ns.name NOT IN ({marks}))
+"""
+
+
+def portal_links_fingerprint(*, api_key: ApiKey) -> str:
+    """Changes whenever anything the key's answers show of its links changes (one statement)."""
+    names = sorted(set(api_key.namespaces))
+    if not names:
+        return "none"
+    sql = _FINGERPRINT_SQL.format(
+        links=PortalLink._meta.db_table,
+        names=LinkNamespace._meta.db_table,
+        marks=", ".join(["%s"] * len(names)),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [timezone.now(), *names, *names])
+        return "|".join(str(value) for value in cursor.fetchone())
 
 
 def _ordering(sort: str | None) -> list:
