@@ -3,15 +3,19 @@
 A small per-process cache (``cachetools.TTLCache``) remembers, by the hash of a presented key, the active key it
 matched, or that it matched none, for ``PORTAL_LINK_API_KEY_CACHE_SECONDS`` (default 10). Revoking a key drops it
 from the revoking process's cache at once; every other process stops accepting it within that many seconds.
-The cache is bounded, so a flood of made-up keys costs one indexed query each and never grows memory.
+The cache is bounded, so a flood of made-up keys costs one indexed query each and never grows memory. It is made
+once, with the setting's lifetime, and made anew (empty) when the setting changes, so a check reads no settings.
 """
 
 import hmac
 import threading
 import time
+from typing import Any
 
 from cachetools import TTLCache
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 from portal_ui.portal_links.models import ApiKey
 from portal_ui.portal_links.tokens import hash_token
@@ -20,20 +24,29 @@ API_KEY_PREFIX = "tlk"
 CACHE_SIZE = 4096
 _MISSING = object()
 _lock = threading.Lock()
-_cache: TTLCache | None = None
 
 
 def _clock() -> float:
     return time.monotonic()
 
 
-def _keys() -> TTLCache:
+def _new_cache() -> TTLCache:
+    # The timer looks `_clock` up on every reading, so a test can move time for a cache built before it.
+    return TTLCache(
+        maxsize=CACHE_SIZE, ttl=settings.PORTAL_LINK_API_KEY_CACHE_SECONDS, timer=lambda: _clock()
+    )
+
+
+_cache = _new_cache()
+
+
+@receiver(setting_changed)
+def _cache_rebuild(*, setting: str, **kwargs: Any) -> None:
+    """A new, empty cache with the new lifetime when the setting changes (in tests, ``override_settings``)."""
     global _cache
-    if _cache is None or _cache.ttl != settings.PORTAL_LINK_API_KEY_CACHE_SECONDS:
-        _cache = TTLCache(
-            maxsize=CACHE_SIZE, ttl=settings.PORTAL_LINK_API_KEY_CACHE_SECONDS, timer=lambda: _clock()
-        )
-    return _cache
+    if setting == "PORTAL_LINK_API_KEY_CACHE_SECONDS":
+        with _lock:
+            _cache = _new_cache()
 
 
 def api_key_matching(*, key: str) -> ApiKey | None:
@@ -43,23 +56,23 @@ def api_key_matching(*, key: str) -> ApiKey | None:
         return None
     digest = hash_token(key)
     with _lock:
-        found = _keys().get(digest, _MISSING)
+        found = _cache.get(digest, _MISSING)
     if found is not _MISSING:
         return found
     found = ApiKey.objects.filter(prefix=parts[1], revoked_at__isnull=True).first()
     if found is not None and not hmac.compare_digest(found.key_hash, digest):
         found = None
     with _lock:
-        _keys()[digest] = found
+        _cache[digest] = found
     return found
 
 
 def api_key_forget(*, key_hash: str) -> None:
     """Drop a key from this process's cache (it was revoked)."""
     with _lock:
-        _keys().pop(key_hash, None)
+        _cache.pop(key_hash, None)
 
 
 def api_key_cache_clear() -> None:
     with _lock:
-        _keys().clear()
+        _cache.clear()

@@ -58,22 +58,22 @@ urlpatterns = [
     ),
     path(
         "portal-links/<str:pk>/preview/closeout/report/",
-        views.portal_link_preview_closeout_report,
+        customer_closeout.preview_closeout_report,
         name="portal_link_preview_closeout_report",
     ),
     path(
         "portal-links/<str:pk>/preview/closeout/report/<int:report_id>/",
-        views.portal_link_preview_closeout_report_status,
+        customer_closeout.preview_closeout_report_status,
         name="portal_link_preview_closeout_report_status",
     ),
     path(
         "portal-links/<str:pk>/preview/closeout/report/<int:report_id>/pdf/",
-        views.portal_link_preview_closeout_report_pdf,
+        customer_closeout.preview_closeout_report_pdf,
         name="portal_link_preview_closeout_report_pdf",
     ),
     path(
         "portal-links/<str:pk>/preview/closeout/bundle/",
-        views.portal_link_preview_closeout_bundle,
+        customer_closeout.preview_closeout_bundle,
         name="portal_link_preview_closeout_bundle",
     ),
     path(

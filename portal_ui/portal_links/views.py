@@ -17,7 +17,6 @@ from portal_ui.core.downloads import stream_download
 from portal_ui.core.htmx import partial_or_page, safe_next, vary_on_htmx
 from portal_ui.core.upstream import UpstreamError, UpstreamNotFound
 from portal_ui.portal_links import selectors, services
-from portal_ui.portal_links.customer import closeout_views
 from portal_ui.portal_links.customer import views as customer_views
 from portal_ui.portal_links.forms import PERMISSION_LABELS, ApiKeyForm, LinkFilterForm, PortalLinkForm
 from portal_ui.portal_links.models import ApiKey, LinkType, PortalLink
@@ -271,38 +270,6 @@ def portal_link_preview_file(request, pk: str, kind: str, file_id: int):
 @require_GET
 def portal_link_preview_brand(request, pk: str):
     return customer_views.brand_stylesheet(_link_or_404(pk))
-
-
-def _preview_audience(pk: str) -> closeout_views.Audience:
-    return closeout_views.Audience.staff_preview(_link_or_404(pk))
-
-
-@viewer_required
-@require_GET
-def portal_link_preview_closeout_report(request, pk: str):
-    """The close-out report as the link's customer gets it (made for the link's items and branding)."""
-    return _preview_headers(closeout_views.report_request_response(request, _preview_audience(pk)))
-
-
-@viewer_required
-@require_GET
-def portal_link_preview_closeout_report_status(request, pk: str, report_id: int):
-    response = closeout_views.report_status_response(request, _preview_audience(pk), report_id)
-    return _preview_headers(response)
-
-
-@viewer_required
-@require_GET
-def portal_link_preview_closeout_report_pdf(request, pk: str, report_id: int):
-    response = closeout_views.report_pdf_response(request, _preview_audience(pk), report_id)
-    return _preview_headers(response)
-
-
-@viewer_required
-@require_GET
-def portal_link_preview_closeout_bundle(request, pk: str):
-    """The bundle of close-out files as the link's customer gets it."""
-    return _preview_headers(closeout_views.bundle_response(request, _preview_audience(pk)))
 
 
 # --- the work order's photos and notes, for the share checklist and the dashboard ----------------------------

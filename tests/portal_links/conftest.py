@@ -94,6 +94,19 @@ def mirror_workorder(workorder_id) -> None:
     )
 
 
+# Every permission a link can grant, granted.
+ALL_PERMISSIONS = {
+    "view_schedule": True,
+    "view_notes": True,
+    "view_photos": True,
+    "view_client_documents": True,
+    "view_closeout_answers": True,
+    "view_closeout_documents": True,
+    "download_documents": True,
+    "add_comment": True,
+    "upload_document": True,
+}
+
 # Every item of FakeUpstream's work order, chosen one by one.
 SHARE_ALL = {"notes": [1], "photos": [7], "client_documents": [5], "closeout_documents": [9]}
 

@@ -56,6 +56,21 @@ def test_it_refuses_a_key_revoked_elsewhere_once_the_cache_expires(client, clock
     assert get(client, LINKS, issued.key).status_code == 401
 
 
+def test_it_takes_an_overridden_cache_lifetime_at_once(client, clock, settings):
+    from django.utils import timezone
+
+    assert settings.PORTAL_LINK_API_KEY_CACHE_SECONDS < 30
+    issued = services.api_key_create(name="CRM", namespaces=["acme"])
+    with override_settings(PORTAL_LINK_API_KEY_CACHE_SECONDS=60):
+        assert get(client, LINKS, issued.key).status_code == 200
+        # Revoked by another process: trusted for 60 seconds now, not for the usual lifetime.
+        ApiKey.objects.filter(pk=issued.api_key.pk).update(revoked_at=timezone.now())
+        clock[0] += 30
+        assert get(client, LINKS, issued.key).status_code == 200
+        clock[0] += 31
+        assert get(client, LINKS, issued.key).status_code == 401
+
+
 def test_it_remembers_a_made_up_key_as_refused(client, django_assert_num_queries):
     made_up = "tlk_abcdefgh_" + "x" * 43
     assert get(client, LINKS, made_up).status_code == 401

@@ -15,21 +15,9 @@ from portal_ui.portal_links import services, tasks
 from portal_ui.portal_links.models import AccessLog, EmailCode, PortalLink
 from portal_ui.portal_links.tokens import hash_token
 
-from .conftest import SHARE_ALL, make_link, path_of, refusals
+from .conftest import ALL_PERMISSIONS, SHARE_ALL, make_link, path_of, refusals
 
 pytestmark = pytest.mark.django_db
-
-ALL_PERMISSIONS = {
-    "view_schedule": True,
-    "view_notes": True,
-    "view_photos": True,
-    "view_client_documents": True,
-    "view_closeout_answers": True,
-    "view_closeout_documents": True,
-    "download_documents": True,
-    "add_comment": True,
-    "upload_document": True,
-}
 
 
 def outcomes(link) -> list[tuple[str, str]]:

@@ -11,21 +11,9 @@ from portal_ui.portal_links import tasks
 from portal_ui.portal_links.models import WorkOrderSnapshot
 from portal_ui.portal_links.sharing import services as sharing_services
 
-from .conftest import SHARE_ALL, make_link, note, path_of
+from .conftest import ALL_PERMISSIONS, SHARE_ALL, make_link, note, path_of
 
 pytestmark = pytest.mark.django_db
-
-EVERYTHING = {
-    "view_schedule": True,
-    "view_notes": True,
-    "view_photos": True,
-    "view_client_documents": True,
-    "view_closeout_answers": True,
-    "view_closeout_documents": True,
-    "download_documents": True,
-    "add_comment": True,
-    "upload_document": True,
-}
 
 
 def age_copy(workorder_id: int, seconds: int) -> None:
@@ -44,7 +32,7 @@ def queued(monkeypatch):
 
 def test_it_asks_techlink_nothing_while_the_copy_is_fresh(client, fake_upstream, queued, settings):
     settings.PORTAL_LINK_RATE_LIMIT = "1000/m"
-    issued = make_link(permissions=EVERYTHING, shared_items=SHARE_ALL)
+    issued = make_link(permissions=ALL_PERMISSIONS, shared_items=SHARE_ALL)
     assert client.get(path_of(issued)).status_code == 200  # no copy yet: fetched once
     assert fake_upstream.workorder_gets == 1
     for _ in range(100):
@@ -59,7 +47,7 @@ def test_it_refreshes_a_stale_copy_once_in_the_background(
     client, fake_upstream, queued, settings, django_capture_on_commit_callbacks
 ):
     settings.PORTAL_LINK_SNAPSHOT_MAX_AGE = 60
-    issued = make_link(permissions=EVERYTHING, shared_items=SHARE_ALL)
+    issued = make_link(permissions=ALL_PERMISSIONS, shared_items=SHARE_ALL)
     client.get(path_of(issued))
     age_copy(1001, 61)
     fake_upstream.notes = [note(1, "Gate code changed to 9999")]
@@ -90,7 +78,7 @@ def test_it_asks_for_a_lost_refresh_again_after_the_max_age(
 
 
 def test_it_keeps_showing_the_copy_while_techlink_is_down(client, fake_upstream, queued):
-    issued = make_link(permissions=EVERYTHING, shared_items=SHARE_ALL)
+    issued = make_link(permissions=ALL_PERMISSIONS, shared_items=SHARE_ALL)
     client.get(path_of(issued))
     age_copy(1001, 3600)
     fake_upstream.down = True
@@ -135,7 +123,8 @@ def test_it_refreshes_the_copy_once_a_link_is_made(fake_upstream, django_capture
 
 def test_it_serves_a_page_view_with_few_queries(client, fake_upstream, queued, django_assert_max_num_queries):
     issued = make_link(
-        permissions=EVERYTHING, shared_items={**SHARE_ALL, "customer_visible_notes": True, "all_photos": True}
+        permissions=ALL_PERMISSIONS,
+        shared_items={**SHARE_ALL, "customer_visible_notes": True, "all_photos": True},
     )
     client.get(path_of(issued))  # the copy and the grant exist from here on
     # Link, copy, notes marked visible, comments shown, view count, access log; the count and the log row in

@@ -12,12 +12,16 @@ under their page view, refusals counted per link; a preview logs and counts noth
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.views.decorators.http import require_GET
 
+from portal_ui.accounts.permissions import viewer_required
 from portal_ui.core.downloads import stream_download
 from portal_ui.core.upstream import UpstreamError, UpstreamNotFound
 from portal_ui.dispatch.closeouts import report_services
@@ -43,6 +47,10 @@ logger = logging.getLogger(__name__)
 REFRESH_SECONDS = 3  # the "being prepared" page asks again this often (within the pages' rate limit)
 WHAT_REPORT = "closeout report"
 WHAT_BUNDLE = "closeout bundle"
+
+View = Callable[..., HttpResponse]
+# What one close-out URL answers, for either audience: (request, who, the URL's other arguments).
+Answer = Callable[..., HttpResponse]
 
 
 @dataclass(frozen=True)
@@ -204,36 +212,47 @@ def bundle_response(request: HttpRequest, who: Audience) -> HttpResponse:
     return customer_headers(response)
 
 
-# --- the customer's URLs --------------------------------------------------------------------------------
+# --- the URLs: the customer's and staff's preview -------------------------------------------------------
 
 
-@customer_view(methods=("GET",))
-def closeout_report(request: HttpRequest, token: str) -> HttpResponse:
-    link, refused = opened_link(request, token)
-    if refused:
-        return refused
-    return report_request_response(request, Audience.customer(link, token))
+class AudienceViews(NamedTuple):
+    customer: View
+    preview: View
 
 
-@customer_view(methods=("GET",))
-def closeout_report_status(request: HttpRequest, token: str, report_id: int) -> HttpResponse:
-    link, refused = opened_link(request, token)
-    if refused:
-        return refused
-    return report_status_response(request, Audience.customer(link, token), report_id)
+def audience_views(name: str, answer: Answer, *, group: str = "pages") -> AudienceViews:
+    """The two views of one close-out answer, `name` and ``preview_<name>``: the customer's at
+    `/p/<token>/closeout/...`, once the link's page was shown in this browser (``opened_link``), and staff's
+    preview at `/portal-links/<pk>/preview/closeout/...` (the viewer role; no gate, nothing logged or
+    counted, never cached or indexed). `group` is the customer's rate-limit group. Both hand the URL's other
+    arguments to `answer`."""
+
+    @customer_view(methods=("GET",), group=group)
+    def customer(request: HttpRequest, token: str, **kwargs: Any) -> HttpResponse:
+        link, refused = opened_link(request, token)
+        if refused:
+            return refused
+        return answer(request, Audience.customer(link, token), **kwargs)
+
+    @viewer_required
+    @require_GET
+    def preview(request: HttpRequest, pk: str, **kwargs: Any) -> HttpResponse:
+        # Imported here: the staff views import this module.
+        from portal_ui.portal_links import views as staff_views
+
+        who = Audience.staff_preview(staff_views._link_or_404(pk))
+        return staff_views._preview_headers(answer(request, who, **kwargs))
+
+    for view, view_name in ((customer, name), (preview, f"preview_{name}")):
+        view.__name__ = view.__qualname__ = view_name
+    return AudienceViews(customer=customer, preview=preview)
 
 
-@customer_view(methods=("GET",), group="assets")
-def closeout_report_pdf(request: HttpRequest, token: str, report_id: int) -> HttpResponse:
-    link, refused = opened_link(request, token)
-    if refused:
-        return refused
-    return report_pdf_response(request, Audience.customer(link, token), report_id)
-
-
-@customer_view(methods=("GET",), group="assets")
-def closeout_bundle(request: HttpRequest, token: str) -> HttpResponse:
-    link, refused = opened_link(request, token)
-    if refused:
-        return refused
-    return bundle_response(request, Audience.customer(link, token))
+closeout_report, preview_closeout_report = audience_views("closeout_report", report_request_response)
+closeout_report_status, preview_closeout_report_status = audience_views(
+    "closeout_report_status", report_status_response
+)
+closeout_report_pdf, preview_closeout_report_pdf = audience_views(
+    "closeout_report_pdf", report_pdf_response, group="assets"
+)
+closeout_bundle, preview_closeout_bundle = audience_views("closeout_bundle", bundle_response, group="assets")
