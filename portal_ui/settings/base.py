@@ -356,6 +356,9 @@ PORTAL_LINK_RATE_LIMIT = env("PORTAL_LINK_RATE_LIMIT", default="60/m")
 # How long a web process trusts its cached check of an API key (a revoke elsewhere takes this long at most).
 PORTAL_LINK_API_KEY_CACHE_SECONDS = env.int("PORTAL_LINK_API_KEY_CACHE_SECONDS", default=10)
 PORTAL_LINK_ACCESS_LOG_DAYS = env.int("PORTAL_LINK_ACCESS_LOG_DAYS", default=365)
+# Page views of links without a view limit or view notifications are written in batches, at most this many
+# seconds after the view (0: in the request). See portal_links/customer/view_batch.py.
+PORTAL_LINK_VIEW_FLUSH_SECONDS = env.float("PORTAL_LINK_VIEW_FLUSH_SECONDS", default=1.0)
 # Customer pages render from the dashboard's copy of the work order; an older copy is refreshed in the background.
 PORTAL_LINK_SNAPSHOT_MAX_AGE = env.int("PORTAL_LINK_SNAPSHOT_MAX_AGE", default=60)
 

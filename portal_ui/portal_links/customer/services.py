@@ -18,6 +18,7 @@ from django.utils import timezone
 from portal_ui.core.uploads import upload_problem
 from portal_ui.jobs import services as job_services
 from portal_ui.jobs.models import UpstreamWrite
+from portal_ui.portal_links.customer import view_batch
 from portal_ui.portal_links.customer.access import PAGE, access_log_record
 from portal_ui.portal_links.errors import PortalLinkInvalid
 from portal_ui.portal_links.models import (
@@ -77,8 +78,13 @@ def _view_notified(link: PortalLink) -> bool:
 
 
 def portal_link_view_record(*, link: PortalLink, ip: str | None, email: str = "") -> bool:
-    """One page view, counted and written to the access log in one transaction (one commit); False when
-    the link's view limit is already reached (nothing counted or logged)."""
+    """One page view, counted and written to the access log; False when the link's view limit is already
+    reached (nothing counted or logged). A link without a view limit or view notifications has its views
+    batched (``view_batch``) or, without batching, counted and logged in one statement on PostgreSQL; the
+    others in one transaction in the request."""
+    if link.max_views is None and not _view_notified(link) and view_batch.batching():
+        view_batch.view_keep(link_ref=link.pk, ip=ip, email=email)
+        return True
     if connection.vendor == "postgresql" and link.max_views is None and not _view_notified(link):
         now = timezone.now()
         sql = _VIEW_SQL.format(links=PortalLink._meta.db_table, log=AccessLog._meta.db_table)

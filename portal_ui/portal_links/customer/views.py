@@ -22,7 +22,7 @@ from portal_ui.core.downloads import StreamedFile, stream_download
 from portal_ui.core.uploads import upload_limit
 from portal_ui.core.upstream import UpstreamError, UpstreamNotFound
 from portal_ui.portal_links import selectors
-from portal_ui.portal_links.customer import gates, grants, page_cache
+from portal_ui.portal_links.customer import gates, grants, page_cache, view_batch
 from portal_ui.portal_links.customer import services as customer_services
 from portal_ui.portal_links.customer.access import (
     access_download_record,
@@ -357,6 +357,7 @@ def file_response(
             _refused(link, AccessOutcome.UNAVAILABLE)
         return customer_render(request, "unavailable", status=503)
     if log:
+        view_batch.views_flush_for(link_ref=link.pk)
         access_download_record(link_ref=link.pk, ip=client_ip(request), what=f"{kind} {file_id}")
     return customer_headers(with_csp(FILE_CSP, _download, raw, kind, file_id))
 
