@@ -1,9 +1,12 @@
 """The customer page's sections are drawn once per link and copy and kept in the cache: a customer never sees
 them older than the link's settings, the copy or the note choices staff made."""
 
+from datetime import timedelta
 from unittest.mock import Mock
 
 import pytest
+import time_machine
+from django.utils import timezone
 
 from portal_ui.portal_links import services, tasks
 from portal_ui.portal_links.models import PortalLink
@@ -109,3 +112,21 @@ def test_it_shows_the_links_own_file_addresses_after_a_new_token(client, fake_up
     renewed = services.portal_link_regenerate(link=PortalLink.objects.get(pk=issued.link.pk))
     shown = page(client, renewed)
     assert f"{path_of(renewed)}files/photo/7/" in shown and path_of(issued) not in shown
+
+
+def test_it_keeps_a_page_without_forms_whole_and_still_says_how_old_the_copy_is(client, fake_upstream):
+    issued = make_link(permissions={"view_photos": True}, shared_items=SHARE_ALL)
+    first = warm(client, issued)
+    assert "Updated just now" in first and "Rack photo" in first
+    assert page(client, issued) == first  # kept whole: nothing on it belongs to one visitor
+    with time_machine.travel(timezone.now() + timedelta(minutes=5)):
+        later = page(client, issued)
+    assert "Updated 5\xa0minutes ago" in later and "Rack photo" in later
+
+
+def test_it_draws_the_notice_after_sending_for_the_visitor_who_sent(client, fake_upstream):
+    issued = make_link(permissions={"view_photos": True}, shared_items=SHARE_ALL)
+    warm(client, issued)
+    response = client.get(path_of(issued) + "?sent=comment")
+    assert "Thank you, your comment was sent." in response.content.decode()
+    assert "Thank you" not in page(client, issued)

@@ -6,13 +6,15 @@ link's token and settings (``updated_at`` moves with every change of a link), th
 work order's note choices when the link shows notes, and the page template itself. The link is read with those
 values in one query (``selectors.portal_link_for_page``); a view served from the cache reads nothing else of
 the copy. What belongs to one visitor (the forms, the comments sent, the notice after sending) is drawn around
-the sections on each request.
+the sections on each request; a page without any of it is kept whole, with its "Updated … ago" line in the
+key.
 """
 
 from __future__ import annotations
 
 import hashlib
 from functools import cache as once
+from typing import Any
 
 from django.core.cache import cache
 from django.template.loader import get_template, render_to_string
@@ -45,6 +47,28 @@ def sections_key(*, link: PortalLink, token: str, notes_shown: bool) -> str | No
         parts += [changed, link.notes_count, link.notes_matched]
     stamp = "|".join(str(part) for part in parts)
     return "customer-sections:" + hashlib.sha256(stamp.encode()).hexdigest()
+
+
+def page_key(context: dict[str, Any]) -> str | None:
+    """The key of the whole page drawn from `context` (``views.page_context``), or None when something on it
+    belongs to one visitor: a form (comments, uploads), a notice after sending, a form's errors, the preview."""
+    permissions = context["permissions"]
+    personal = permissions["add_comment"] or permissions["upload_document"]
+    if not context.get("sections_key") or context["preview"] or context["flash"] or personal:
+        return None
+    if context.get("form_errors"):
+        return None
+    stamp = f"{context['sections_key']}|{context['workorder'].updated}"
+    return "customer-page:" + hashlib.sha256(stamp.encode()).hexdigest()
+
+
+def page_get(key: str | None) -> bytes | None:
+    return cache.get(key) if key else None
+
+
+def page_keep(key: str | None, html: bytes) -> None:
+    if key:
+        cache.set(key, html, timeout=CACHE_SECONDS)
 
 
 def sections_get(key: str | None) -> SafeString | None:

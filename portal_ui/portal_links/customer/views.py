@@ -36,6 +36,7 @@ from portal_ui.portal_links.customer.security import (
     customer_headers,
     customer_render,
     customer_view,
+    page_csp,
     with_csp,
 )
 from portal_ui.portal_links.errors import PortalLinkInvalid
@@ -165,14 +166,21 @@ def page_context(
     if sections_html is None:
         context["closeout"] = closeout_offer(link)
         sections_html = page_cache.sections_render(context, key=key if workorder.available else None)
-    context["sections_html"] = sections_html
+    context["sections_html"], context["sections_key"] = sections_html, key
     return context
 
 
 def render_page(
     request: HttpRequest, link: PortalLink, context: dict[str, Any], status: int = 200
 ) -> HttpResponse:
-    return customer_render(request, "page", context, status=status, link=link)
+    """The page; when nothing on it belongs to one visitor, drawn once and kept (``page_cache.page_key``)."""
+    key = page_cache.page_key(context) if status == 200 else None
+    html = page_cache.page_get(key)
+    if html is not None:
+        return with_csp(page_csp(link), HttpResponse, html)
+    response = customer_render(request, "page", context, status=status, link=link)
+    page_cache.page_keep(key, response.content)
+    return response
 
 
 def _gate_page(

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
+from django.utils.timesince import timesince
 
 from portal_ui.jobs.models import UpstreamWrite, WriteStatus
 from portal_ui.portal_links.models import (
@@ -78,6 +79,13 @@ class CustomerWorkOrder:
         if self.fetched_at is None:
             return None
         return max(0, int((timezone.now() - self.fetched_at).total_seconds()))
+
+    @property
+    def updated(self) -> str:
+        """How old the copy is, as the page says it: "just now", "5 minutes ago" ("" without a copy)."""
+        if self.fetched_at is None:
+            return ""
+        return "just now" if self.age_seconds < 60 else f"{timesince(self.fetched_at)} ago"
 
     def file_ids(self, kind: str) -> set[int]:
         return {item["id"] for item in getattr(self, FILE_SECTIONS[kind], [])}
