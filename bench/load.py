@@ -6,8 +6,11 @@
     make bench-load
 
 Starts a TechLink sandbox at a fixed latency, a fresh PostgreSQL database (``--database-url``, default the
-machine's server), fills the read model with a full sync, makes a staff session, an API key and a public
-portal link, starts the web server with the production settings, and drives each target with wrk
+machine's server), an emptied Redis cache as docker/compose.yml gives production (``--cache-url``), fills the
+read model with a full sync, makes a staff session, an API key and a public portal link, starts the web
+server with the production settings (gunicorn with ``--keep-alive 0``, as docker/Dockerfile: with kept-alive
+connections wrk's 16 stayed on whichever worker accepted them first, one worker busy and two idle), and
+drives each target with wrk
 (``--connections`` connections for ``--duration`` seconds). For each target it prints requests per second,
 p50 and p99 latency, errors (non-2xx/3xx answers and socket errors), the ratio to a static file served in the
 same run, and how many TechLink calls the sandbox saw per 100 requests; then the peak memory per worker.
@@ -40,8 +43,8 @@ from run import Sandbox, free_port, request_total  # noqa: E402
 SECRET_KEY = "bench-load-only-" + "x" * 48
 SERVERS = {
     # name: command (with {port} and {workers}/{threads}), as docker/Dockerfile runs production.
-    "gunicorn gthread 3x8": "gunicorn portal_ui.wsgi:application --bind 127.0.0.1:{port} --workers 3 --threads 8 --timeout 35",
-    "gunicorn gthread 2x4": "gunicorn portal_ui.wsgi:application --bind 127.0.0.1:{port} --workers 2 --threads 4 --timeout 35",
+    "gunicorn gthread 3x8": "gunicorn portal_ui.wsgi:application --bind 127.0.0.1:{port} --workers 3 --threads 8 --keep-alive 0 --timeout 35",
+    "gunicorn gthread 2x4": "gunicorn portal_ui.wsgi:application --bind 127.0.0.1:{port} --workers 2 --threads 4 --keep-alive 0 --timeout 35",
     "gunicorn sync 4": "gunicorn portal_ui.wsgi:application --bind 127.0.0.1:{port} --workers 4 --timeout 35",
     "granian wsgi 3x8": "granian --interface wsgi --host 127.0.0.1 --port {port} --workers 3 --blocking-threads 8 portal_ui.wsgi:application",
 }  # fmt: skip
@@ -71,6 +74,7 @@ def environment(args, sandbox: Sandbox) -> dict[str, str]:
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         DATABASE_URL=args.database_url,
         DATABASE_CONN_MAX_AGE=str(args.conn_max_age),
+        CACHE_URL=args.cache_url,
         TECHLINK_BASE_URL=sandbox.base_url,
         TECHLINK_USERNAME="demo",
         TECHLINK_PASSWORD="demo-password",
@@ -93,6 +97,14 @@ def fresh_database(url: str) -> None:
     with psycopg.connect(f"postgresql://{match['server']}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{match["name"]}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{match["name"]}"')
+
+
+def empty_cache(url: str) -> None:
+    """Empty the Redis database named in ``url`` (nothing to do for a per-process cache)."""
+    if url.startswith("redis://"):
+        import redis
+
+        redis.Redis.from_url(url).flushdb()
 
 
 def manage(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
@@ -334,6 +346,12 @@ def main() -> None:
         "--database-url",
         default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_load"),
     )
+    parser.add_argument(
+        "--cache-url",
+        default=os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/14"),
+        help="Django's cache, as docker/compose.yml gives production (a Redis database emptied first); "
+        "'locmemcache://' for one cache per process",
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed (apt-get install wrk)")
@@ -345,6 +363,7 @@ def main() -> None:
         ) as sandbox:
             env = environment(args, sandbox)
             fresh_database(args.database_url)
+            empty_cache(args.cache_url)
             manage(env, "migrate", "--noinput")
             manage(env, "collectstatic", "--noinput")
             print(f"read model: {manage(env, 'mirror_sync', '--full').strip()}")
@@ -352,7 +371,7 @@ def main() -> None:
                 manage(env, "shell", "--no-imports", "-c", FIXTURES).strip().splitlines()[-1]
             )
             print(f"sandbox: {args.sites} sites, {args.workorders} work orders, {args.latency * 1000:.0f} ms latency; "
-                  f"wrk: {args.connections} connections, {args.duration} s per target")  # fmt: skip
+                  f"wrk: {args.connections} connections, {args.duration} s per target; cache: {args.cache_url}")  # fmt: skip
             for server in servers:
                 process, base = serve(SERVERS[server], env)
                 watch = MemoryWatch(process.pid)
