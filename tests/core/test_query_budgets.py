@@ -17,10 +17,10 @@ pytestmark = pytest.mark.django_db
 
 # The most queries each page may make (session, user, the page's own reads, freshness, the outbox banner).
 STAFF_PAGES = {
-    "/": 20,
-    "/workorders/": 16,
-    "/workorders/?queue=unscheduled&sort=-scheduled": 16,
-    "/sites/?name=*a*": 10,
+    "/": 6,
+    "/workorders/": 6,
+    "/workorders/?queue=unscheduled&sort=-scheduled": 6,
+    "/sites/?name=*a*": 6,
     "/reference/": 12,
     "/jobs/": 8,
     "/portal-links/": 8,

@@ -152,11 +152,6 @@ def closeout_queue(*, page: int = 1, per_page: int = 25) -> Page:
     return current
 
 
-def closeout_queue_head(*, size: int = 10) -> tuple[list[QueueEntry], int]:
-    """The first ``size`` entries of the queue, and how many there are in all (the home page)."""
-    return _entries(list(_queue()[:size])), closeout_queue_count()
-
-
 # -- reports ----------------------------------------------------------------------------------------
 
 

@@ -1,5 +1,5 @@
 """Template tags of the close-out review's partials that pages include without their view knowing: the
-review queue on the home page and the decision history on the work order page."""
+decision history on the work order page."""
 
 from __future__ import annotations
 
@@ -14,8 +14,6 @@ from portal_ui.dispatch.closeouts.selectors import CloseoutHistory
 
 register = template.Library()
 logger = logging.getLogger(__name__)
-
-QUEUE_SHOWN = 10
 
 
 @register.simple_tag
@@ -43,14 +41,3 @@ def closeout_timeline(history: CloseoutHistory | None) -> list[_Item]:
     items = [_Item("decision", d, d.decided_at) for d in history.decisions]
     items += [_Item("reminder", r, r.sent_at) for r in history.reminders]
     return sorted(items, key=lambda item: item.at, reverse=True)
-
-
-@register.simple_tag
-def closeout_queue_head(size: int = QUEUE_SHOWN) -> dict[str, Any]:
-    """``{% closeout_queue_head as queue %}``: ``queue.entries`` (the first ``size``) and ``queue.count``."""
-    try:
-        entries, count = selectors.closeout_queue_head(size=size)
-    except Exception:
-        logger.warning("Could not read the close-out review queue", exc_info=True)
-        return {"entries": [], "count": 0, "unavailable": True}
-    return {"entries": entries, "count": count, "unavailable": False}

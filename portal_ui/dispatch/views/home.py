@@ -2,25 +2,146 @@
 
 from __future__ import annotations
 
+import logging
+from html import escape
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from portal_ui.accounts.permissions import viewer_required
 from portal_ui.core.htmx import partial_or_page, safe_next, vary_on_htmx
 from portal_ui.dispatch import selectors
+from portal_ui.dispatch.closeouts import selectors as closeout_selectors
+from portal_ui.dispatch.templatetags.dispatch_tags import status_badge
+from portal_ui.dispatch.views import fragments
+from portal_ui.dispatch.views.rows import recent_rows_html, wo_table_html
 from portal_ui.mirror import selectors as mirror_selectors
 from portal_ui.mirror import services as mirror_services
+
+logger = logging.getLogger(__name__)
+# Close-outs to review shown on the home page (the queue page has them all).
+REVIEW_QUEUE_SHOWN = 10
+
+
+def _plural(count: int) -> str:
+    return "" if count == 1 else "s"
+
+
+def _queue(anchor: str, title: str, count: int, badge: str, link: tuple[str, str], table: str) -> str:
+    """A queue's card: its title and count, the link to all of it (``link``: address, words), its rows."""
+    badge = f'<span class="{badge}">{count}</span>'
+    aside = f'<span class="aside"><a href="{link[0]}">{link[1]}</a></span>' if count else ""
+    return (
+        f'<section class="card" id="{anchor}">\n<div class="card-head">\n<h2>{title} {badge}</h2>\n'
+        f"{aside}\n</div>\n{table}\n</section>"
+    )
+
+
+def dashboard_html(summary: mirror_selectors.HomeSummary) -> tuple[str, str]:
+    """The dashboard's parts drawn from the read model: the status counts and the four queues (before the
+    close-out review queue), and the recently modified work orders (after it)."""
+    wo = reverse("workorders")
+    counts = "\n".join(
+        f'<li><a href="{wo}?status_code={s.status_code}">{escape(str(s.status or s.status_code))}'
+        f' <span class="badge {status_badge(s.status_code)}">{s.count}</span></a></li>'
+        for s in summary.status_counts
+    )
+    total = summary.total
+    today, overdue = summary.scheduled_today_count, summary.overdue_count
+    unscheduled, unassigned = summary.unscheduled_count, summary.unassigned_count
+    queues = "\n".join(
+        (
+            _queue(
+                "today",
+                "Installs today",
+                today,
+                "badge",
+                (f"{wo}?queue=today&amp;sort=scheduled", f"All {today} installs today"),
+                wo_table_html(summary.scheduled_today, empty="Nothing scheduled today.", time_only=True),
+            ),
+            _queue(
+                "overdue",
+                "Overdue installs",
+                overdue,
+                f"badge {'bad' if overdue else ''}",
+                (f"{wo}?queue=overdue&amp;sort=scheduled", f"All {overdue} overdue installs"),
+                wo_table_html(summary.overdue, empty="No overdue installs."),
+            ),
+            _queue(
+                "unscheduled",
+                "Unscheduled",
+                unscheduled,
+                f"badge {'warn' if unscheduled else ''}",
+                (f"{wo}?queue=unscheduled", f"All {unscheduled} unscheduled work orders"),
+                wo_table_html(
+                    summary.unscheduled, empty="Every open work order is scheduled.", hide_scheduled=True
+                ),
+            ),
+            _queue(
+                "unassigned",
+                "Unassigned",
+                unassigned,
+                f"badge {'warn' if unassigned else ''}",
+                (f"{wo}?queue=unassigned", f"All {unassigned} unassigned work orders"),
+                wo_table_html(
+                    summary.unassigned, empty="Every open work order has an installer.", hide_installer=True
+                ),
+            ),
+        )
+    )
+    head = (
+        '<section class="card" id="status-counts" aria-labelledby="status-counts-title">\n'
+        '<div class="card-head">\n<h2 id="status-counts-title">Work orders by status</h2>\n'
+        f'<span class="aside muted">{total} work order{_plural(total)} in total</span>\n</div>\n'
+        f'<ul class="status-counts">\n{counts}\n</ul>\n</section>\n\n<div class="queues">\n{queues}\n</div>'
+    )
+    recent = (
+        '<section class="card" id="recent">\n<h2>Recently modified</h2>\n<div class="table-scroll">\n'
+        '<table class="wo-table one-line reflow">\n<thead><tr><th>#</th><th>Status</th><th>Summary</th>'
+        "<th>Site</th><th>Modified</th></tr></thead>\n"
+        f"<tbody>\n{recent_rows_html(summary.recently_modified)}\n</tbody>\n</table>\n</div>\n</section>"
+    )
+    return head, recent
+
+
+def review_queue() -> dict[str, Any]:
+    """The close-out review queue's head (staff decisions change it: read per request), counted first so
+    that an empty queue takes one query; ``unavailable`` when it cannot be read (the page still shows)."""
+    try:
+        page = closeout_selectors.closeout_queue(per_page=REVIEW_QUEUE_SHOWN)
+    except Exception:
+        logger.warning("Could not read the close-out review queue", exc_info=True)
+        return {"entries": [], "count": 0, "unavailable": True}
+    return {"entries": page.object_list, "count": page.paginator.count, "unavailable": False}
 
 
 @viewer_required
 @require_GET
 @vary_on_htmx
 def home(request: HttpRequest) -> HttpResponse:
-    """The dispatch dashboard; htmx gets its ``dashboard`` partial (the page refreshes it every minute)."""
-    context = {"summary": mirror_selectors.home_summary(), "freshness": selectors.freshness()}
+    """The dispatch dashboard; htmx gets its ``dashboard`` partial (the page refreshes it every minute).
+
+    What it shows from the read model is drawn once per version of the read model and day; the freshness
+    line and the close-out review queue (staff decisions) are drawn for every request."""
+    freshness = selectors.freshness()
+    today = fragments.today()
+    head, recent = fragments.kept(
+        "home",
+        fragments.version_of(freshness),
+        today,
+        build=lambda: dashboard_html(mirror_selectors.home_summary(today=today)),
+    )
+    context = {
+        "freshness": freshness,
+        "queue": review_queue(),
+        "queues_html": mark_safe(head),  # every value is escaped in dashboard_html
+        "recent_html": mark_safe(recent),
+    }
     return partial_or_page(request, "dispatch/home.html", "dashboard", context)
 
 

@@ -3,19 +3,25 @@
 
 from __future__ import annotations
 
+import functools
 from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.paginator import Page
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from portal_ui.accounts.permissions import dispatcher_required, viewer_required
 from portal_ui.core.htmx import partial_or_page, vary_on_htmx
 from portal_ui.dispatch import filter_forms, forms, live, selectors
+from portal_ui.dispatch.views import fragments
 from portal_ui.dispatch.views.common import (
     PER_PAGE,
     confirm,
@@ -29,26 +35,62 @@ from portal_ui.dispatch.views.common import (
     upstream_page,
 )
 from portal_ui.dispatch.views.pages import send_into
+from portal_ui.dispatch.views.rows import site_rows_html
 from portal_ui.jobs import services as jobs_services
 from portal_ui.jobs.models import UpstreamWrite, WriteKind
 from portal_ui.mirror import selectors as mirror_selectors
+
+
+def _results_html(page: Page, query: str, *, searched: bool) -> str:
+    """The search's table and pager (what htmx swaps in, below the form's errors)."""
+    pager = render_to_string("dispatch/_pager.html", {"page": page, "query": query, "hx": "#site-results"})
+    return (
+        '<div class="table-scroll">\n<table class="one-line reflow">\n<thead><tr><th>Name</th>'
+        "<th>Site number</th><th>Site code</th><th>City / state</th><th>ZIP</th><th>Contact</th><th>Phone</th>"
+        f"</tr></thead>\n<tbody>\n{site_rows_html(page.object_list, searched=searched)}\n</tbody>\n</table>\n"
+        f"</div>\n{pager}"
+    )
+
+
+def _search_parts(request: HttpRequest, form: filter_forms.SiteSearchForm) -> dict:
+    """The search as the query string asks for it: the search fields, the errors, the table and pager, and
+    the page shown."""
+    filters = form.filters() if form.is_bound else {}
+    lookups = form.lookups() if form.is_bound else {}
+    page = mirror_selectors.site_search(**lookups, page=int_param(request, "page"), per_page=PER_PAGE)
+    return {
+        "fields": render_to_string("dispatch/sites.html#fields", {"form": form}),
+        "errors": render_to_string("dispatch/sites.html#errors", {"form": form}),
+        "rows": _results_html(page, urlencode(filters), searched=bool(filters)),
+        "page": fragments.page_parts(page),
+    }
 
 
 @viewer_required
 @require_GET
 @vary_on_htmx
 def site_list(request: HttpRequest) -> HttpResponse:
-    """Sites from the read model, searched with the staff search rule; htmx gets the ``results`` only."""
-    form = filter_forms.SiteSearchForm(request.GET or None)
-    filters = form.filters() if form.is_bound else {}
-    lookups = form.lookups() if form.is_bound else {}
-    page = mirror_selectors.site_search(**lookups, page=int_param(request, "page"), per_page=PER_PAGE)
+    """Sites from the read model, searched with the staff search rule; htmx gets the ``results`` only.
+
+    What the query string shows (search fields, errors, results, pager) is drawn once per version of the read
+    model and kept: a request that finds it builds no form and asks nothing more. The rest of the page (the
+    freshness line, the viewer's actions and saved views) is drawn per request."""
+    freshness = selectors.freshness()
+    form = functools.cache(lambda: filter_forms.SiteSearchForm(request.GET or None))
+    parts = fragments.kept(
+        "sites",
+        fragments.version_of(freshness),
+        request.GET.urlencode(),
+        build=lambda: _search_parts(request, form()),
+    )
     context = {
-        "form": form,
-        "page": page,
-        "query": urlencode(filters),
-        "freshness": selectors.freshness(),
-        "searched": bool(filters),
+        "form": SimpleLazyObject(form),  # for whoever asks: the page itself shows what was kept
+        # Drawn by the template engine (fields, errors) or escaped in _results_html.
+        "search_fields": mark_safe(parts["fields"]),
+        "errors_html": mark_safe(parts["errors"]),
+        "results_html": mark_safe(parts["rows"]),
+        "page": fragments.page_of(*parts["page"], PER_PAGE),
+        "freshness": freshness,
     }
     return partial_or_page(request, "dispatch/sites.html", "results", context)
 

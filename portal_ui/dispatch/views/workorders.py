@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import functools
+from datetime import date
 from functools import partial
+from html import escape
 from typing import Any
 from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from portal_ui.accounts.permissions import dispatcher_required, viewer_required
@@ -18,6 +24,7 @@ from portal_ui.core.htmx import partial_or_page, vary_on_htmx
 from portal_ui.dispatch import filter_forms, forms, live, selectors
 from portal_ui.dispatch.selectors import Reference
 from portal_ui.dispatch.states import workorder_writes
+from portal_ui.dispatch.views import fragments
 from portal_ui.dispatch.views.common import (
     PER_PAGE,
     dismiss_replaced,
@@ -30,6 +37,7 @@ from portal_ui.dispatch.views.common import (
     upstream_page,
 )
 from portal_ui.dispatch.views.pages import send_into
+from portal_ui.dispatch.views.rows import workorder_list_rows_html
 from portal_ui.jobs import services as jobs_services
 from portal_ui.jobs.models import UpstreamWrite, WriteKind
 from portal_ui.mirror import selectors as mirror_selectors
@@ -57,36 +65,115 @@ def _sort_links(current: str, filters: dict[str, str]) -> list[dict[str, Any]]:
     return links
 
 
-@viewer_required
-@require_GET
-@vary_on_htmx
-def workorder_list(request: HttpRequest) -> HttpResponse:
-    """Work orders from the read model, filtered and sorted; htmx gets the ``rows`` only."""
-    reference, _ = live.reference_lists_get()
-    form = filter_forms.WorkOrderFilterForm(request.GET or None, reference=reference)
+def _head_html(sort_links: list[dict[str, Any]]) -> str:
+    cells = []
+    for col in sort_links:
+        query = escape(col["query"])
+        aria = arrow = ""
+        if col["active"]:
+            aria = f' aria-sort="{"descending" if col["descending"] else "ascending"}"'
+            arrow = " ↓" if col["descending"] else " ↑"
+        cells.append(
+            f'<th{aria}><a href="?{query}" hx-get="?{query}" hx-target="#workorder-rows" hx-push-url="true">'
+            f"{escape(col['label'])}{arrow}</a></th>"
+        )
+    return "".join(cells)
+
+
+def _list_html(page: Page, sort: str, filters: dict[str, str], project_names: dict[int, str]) -> str:
+    """The list's table and pager (what htmx swaps in, below the form's errors)."""
+    query = urlencode({**filters, "sort": sort})
+    pager = render_to_string("dispatch/_pager.html", {"page": page, "query": query, "hx": "#workorder-rows"})
+    return (
+        '<div class="table-scroll">\n<table class="wo-table one-line reflow">\n'
+        f"<thead><tr>{_head_html(_sort_links(sort, filters))}<th>Project</th><th>PO</th><th>Installer</th></tr>"
+        f"</thead>\n<tbody>\n{workorder_list_rows_html(page.object_list, project_names)}\n</tbody>\n"
+        f"</table>\n</div>\n{pager}"
+    )
+
+
+def list_reference(freshness: mirror_selectors.Freshness | None) -> Reference:
+    """The reference lists from the read model (kept until the sync stores them again); TechLink is asked
+    only when the read model never had them (or cannot be read)."""
+    stored = fragments.reference_kept(freshness, selectors.reference_lists)
+    return stored if stored is not None else live.reference_lists_get()[0]
+
+
+def _list_parts(
+    request: HttpRequest, form: filter_forms.WorkOrderFilterForm, project_names: dict, today: date
+) -> dict:
+    """The list as the query string asks for it: the filter fields, the errors, the table and pager, the
+    page shown and the answer's status."""
     filters = form.filters() if form.is_bound else {}
-    sort = request.GET.get("sort", "-id")
-    if sort not in mirror_selectors.WORKORDER_SORTS:
-        sort = "-id"
+    sort = _sort(request)
     page = Paginator([], PER_PAGE).get_page(1)  # bad filters find nothing (and say why)
     if not form.is_bound or form.is_valid():
         try:
             page = mirror_selectors.workorder_list(
-                filters=form.lookups(), sort=sort, page=int_param(request, "page"), per_page=PER_PAGE
+                filters=form.lookups(),
+                sort=sort,
+                page=int_param(request, "page"),
+                per_page=PER_PAGE,
+                today=today,
             )
         except mirror_selectors.InvalidFilter as exc:
             form.add_error(None, str(exc))
-    context = {
-        "form": form,
-        "page": page,
-        "sort": sort,
-        "sort_links": _sort_links(sort, filters),
-        "query": urlencode({**filters, "sort": sort}),
-        "project_names": reference.project_names,
-        "freshness": selectors.freshness(),
+    return {
+        "fields": render_to_string("dispatch/workorders.html#fields", {"form": form}),
+        "errors": render_to_string("dispatch/workorders.html#errors", {"form": form}),
+        "rows": _list_html(page, sort, filters, project_names),
+        "page": fragments.page_parts(page),
+        "status": 400 if form.errors else 200,
     }
-    status = 400 if form.errors else 200
-    return partial_or_page(request, "dispatch/workorders.html", "rows", context, status=status)
+
+
+def _sort(request: HttpRequest) -> str:
+    sort = request.GET.get("sort", "-id")
+    return sort if sort in mirror_selectors.WORKORDER_SORTS else "-id"
+
+
+@viewer_required
+@require_GET
+@vary_on_htmx
+def workorder_list(request: HttpRequest) -> HttpResponse:
+    """Work orders from the read model, filtered and sorted; htmx gets the ``rows`` only.
+
+    What the query string shows (filter fields, errors, rows, pager) is drawn once per version of the read
+    model (with its reference lists and status names) and day, and kept: a request that finds it builds no
+    form and asks nothing more. The rest of the page (the freshness line, the viewer's actions and saved
+    views) is drawn per request."""
+    freshness = selectors.freshness()
+    # Kept only while the reference lists come from the read model (else TechLink is asked for them).
+    synced = getattr(freshness, "reference_sync_at", None) is not None
+    version = fragments.version_of(freshness) if synced else ""
+
+    @functools.cache
+    def reference() -> Reference:
+        return list_reference(freshness)
+
+    @functools.cache
+    def form() -> filter_forms.WorkOrderFilterForm:
+        return filter_forms.WorkOrderFilterForm(request.GET or None, reference=reference())
+
+    today = fragments.today()
+    parts = fragments.kept(
+        "workorders",
+        version,
+        today,
+        request.GET.urlencode(),
+        build=lambda: _list_parts(request, form(), reference().project_names, today),
+    )
+    context = {
+        "form": SimpleLazyObject(form),  # for whoever asks: the page itself shows what was kept
+        # Drawn by the template engine (fields, errors) or escaped in _list_html.
+        "filter_fields": mark_safe(parts["fields"]),
+        "errors_html": mark_safe(parts["errors"]),
+        "rows_html": mark_safe(parts["rows"]),
+        "page": fragments.page_of(*parts["page"], PER_PAGE),
+        "sort": _sort(request),
+        "freshness": freshness,
+    }
+    return partial_or_page(request, "dispatch/workorders.html", "rows", context, status=parts["status"])
 
 
 def _unsent_form(

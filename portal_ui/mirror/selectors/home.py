@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
-from ..models import SyncLease, SyncState, WorkOrderRecord
+from ..models import ProjectRecord, SiteRecord, SyncLease, SyncState, WorkOrderRecord
 from .lists import WorkOrderRow, workorder_rows, workorder_status_names
 from .queues import dashboard_day, queue_filter
 
@@ -52,6 +55,9 @@ class Freshness:
     last_error_at: datetime | None = None
     running: str = ""  # the cycles running right now ("full", "new, open"...), "" when none
     checked_at: datetime = field(default_factory=timezone.now)
+    # Changes whenever the sync stores, changes or removes a work order, a site, a status name or the reference
+    # lists ("" when it could not be read): what the staff pages key their cached fragments on.
+    version: str = ""
 
     @property
     def workorders_synced_at(self) -> datetime | None:
@@ -124,25 +130,84 @@ def home_summary(*, today: date | None = None) -> HomeSummary:
     )
 
 
-def freshness() -> Freshness:
-    """When the read model was last brought up to date, and whether a sync is running or failed."""
-    state = SyncState.objects.filter(pk=1).first()
-    now = timezone.now()
-    running = ", ".join(
-        SyncLease.objects.filter(until__gt=now).order_by("name").values_list("name", flat=True)
+_STATE_FIELDS = (
+    "full_sync_started_at", "full_sync_finished_at", "new_scan_at", "open_refresh_at", "site_count",
+    "workorder_count", "last_error", "last_error_at", "reference_sync_at",
+)  # fmt: skip
+
+
+@functools.cache
+def _freshness_sql(vendor: str) -> str:
+    """One statement for the freshness line and the version, written once per database vendor: it runs on
+    every staff page, where building it with the ORM each time would cost more than running it."""
+    quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
+    state, wo, site, project, lease = (
+        quote(m._meta.db_table) for m in (SyncState, WorkOrderRecord, SiteRecord, ProjectRecord, SyncLease)
     )
-    if state is None:
-        return Freshness(running=running, checked_at=now)
+    names = "STRING_AGG(name, ',')" if vendor == "postgresql" else "GROUP_CONCAT(name, ',')"
+    columns = ", ".join(f"s.{quote(f)}" for f in _STATE_FIELDS)
+    return (
+        f"SELECT (SELECT synced_at FROM {wo} ORDER BY synced_at DESC LIMIT 1),"
+        f" (SELECT synced_at FROM {site} ORDER BY synced_at DESC LIMIT 1),"
+        f" (SELECT MAX(synced_at) FROM {project}),"
+        f" (SELECT {names} FROM {lease} WHERE until > %s), s.id, {columns}"
+        f" FROM (SELECT 1 AS one) AS o LEFT JOIN {state} AS s ON s.id = 1"
+    )
+
+
+def _moment(value: object) -> datetime | None:
+    """A date/time column as the database gives it back (a string on SQLite), aware."""
+    if value is None or isinstance(value, datetime):
+        moment = value
+    else:
+        moment = parse_datetime(str(value))
+    if moment is not None and timezone.is_naive(moment):
+        moment = moment.replace(tzinfo=UTC)
+    return moment
+
+
+def _version(stamps: tuple[object, ...], state: dict[str, object]) -> str:
+    """The read model's version. The sync stamps every work order, site and project it stores (status names
+    and the copied site fields are written with them), records its counts after removing what TechLink no
+    longer has, and stamps the reference lists: one of these moves whenever what a list shows may have
+    changed."""
+    parts = (
+        *(_moment(stamp) for stamp in stamps),
+        state.get("workorder_count"),
+        state.get("site_count"),
+        state.get("full_sync_finished_at"),
+        state.get("reference_sync_at"),
+    )
+    return "|".join(str(p) for p in parts)
+
+
+def freshness() -> Freshness:
+    """When the read model was last brought up to date, whether a sync is running or failed, and the read
+    model's version (``Freshness.version``), in one query."""
+    now = timezone.now()
+    connection = connections[DEFAULT_DB_ALIAS]
+    with connection.cursor() as cursor:
+        cursor.execute(_freshness_sql(connection.vendor), [connection.ops.adapt_datetimefield_value(now)])
+        workorders_at, sites_at, projects_at, leases, state_id, *values = cursor.fetchone()
+    running = ", ".join(sorted(filter(None, (leases or "").split(","))))
+    stamps = (workorders_at, sites_at, projects_at)
+    if state_id is None:
+        return Freshness(running=running, checked_at=now, version=_version(stamps, {}))
+    state = dict(zip(_STATE_FIELDS, values, strict=True))
+    for name, value in state.items():
+        if name.endswith("_at"):
+            state[name] = _moment(value)
     return Freshness(
-        site_count=state.site_count,
-        workorder_count=state.workorder_count,
-        full_sync_at=state.full_sync_finished_at,
-        full_sync_started_at=state.full_sync_started_at,
-        new_scan_at=state.new_scan_at,
-        open_refresh_at=state.open_refresh_at,
-        reference_sync_at=state.reference_sync_at,
-        last_error=state.last_error,
-        last_error_at=state.last_error_at,
+        site_count=state["site_count"],
+        workorder_count=state["workorder_count"],
+        full_sync_at=state["full_sync_finished_at"],
+        full_sync_started_at=state["full_sync_started_at"],
+        new_scan_at=state["new_scan_at"],
+        open_refresh_at=state["open_refresh_at"],
+        reference_sync_at=state["reference_sync_at"],
+        last_error=state["last_error"],
+        last_error_at=state["last_error_at"],
         running=running,
         checked_at=now,
+        version=_version(stamps, state),
     )
