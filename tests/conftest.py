@@ -3,12 +3,19 @@
 import os
 
 import pytest
+from django.core.cache import caches
 
 from portal_ui.accounts.models import Role, User
 
 pytest_plugins = ["techlink_sandbox.pytest_plugin"]
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_fragments():
+    """Drawn parts of pages are kept per process under keys of what they show; each test starts with none."""
+    caches["fragments"].clear()
 
 
 def make_user(role: str, username: str | None = None) -> User:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Annotated, Any
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views import defaults
@@ -197,10 +197,10 @@ def _answer_kept(request: HttpRequest, stamp: Any, build: Callable[[], dict[str,
     """``_answer(build())``, its body kept in the cache under `stamp` (what the answer depends on, with a
     fingerprint of the links it shows): the same question about unchanged links is answered from there."""
     key = "api-answer:" + hashlib.sha256(repr(stamp).encode()).hexdigest()
-    body = cache.get(key)
+    body = caches["fragments"].get(key)
     if body is None:
         body = _answer(request, build()).content
-        cache.set(key, body, timeout=LIST_CACHE_SECONDS)
+        caches["fragments"].set(key, body, timeout=LIST_CACHE_SECONDS)
     return HttpResponse(body, content_type=api.get_content_type(), status=200)
 
 

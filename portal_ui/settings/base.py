@@ -116,7 +116,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # CACHES
 # ------------------------------------------------------------------------------
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+CACHES = {
+    "default": env.cache("CACHE_URL", default="locmemcache://"),
+    # Drawn parts of pages and API answers, under keys that change whenever what they show changes (the read
+    # model's version, a link's fingerprint): each web process keeps its own, with no round trip to a shared
+    # cache and nothing to invalidate across processes.
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "fragments",
+        "OPTIONS": {"MAX_ENTRIES": 500},
+    },
+}
 
 # AUTHENTICATION
 # ------------------------------------------------------------------------------
@@ -174,6 +184,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 60 * 60)
+# Staff sessions are read from the cache (written through to the database) when every web process shares that
+# cache (Redis, as in production): no session query per page. A per-process cache keeps the database sessions,
+# or a log-out in one process would leave the session open in the others' caches.
+if not CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

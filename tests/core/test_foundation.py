@@ -284,3 +284,23 @@ def test_it_collects_the_static_files_as_production_does(tmp_path):
         },
     )
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+@pytest.mark.parametrize(
+    ("cache_url", "engine"),
+    [
+        ("locmemcache://", "django.contrib.sessions.backends.db"),
+        ("redis://127.0.0.1:6379/15", "django.contrib.sessions.backends.cached_db"),
+    ],
+)
+def test_it_reads_sessions_from_the_cache_only_when_every_process_shares_it(tmp_path, cache_url, engine):
+    # A per-process cache would keep a session logged out in one process open in the others.
+    result = run_manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings as s; print(s.SESSION_ENGINE)",
+        env={"CACHE_URL": cache_url, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [engine]

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
 from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
@@ -136,6 +136,7 @@ def test_it_moves_the_home_queues_to_the_next_day(client, viewer):
 def test_it_draws_a_page_afresh_with_the_same_queries_for_5_or_50_rows(viewer_client, url):
     def cold() -> int:
         cache.clear()
+        caches["fragments"].clear()
         with CaptureQueriesContext(connection) as captured:
             assert viewer_client.get(url).status_code == 200
         return len(captured)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.urls import reverse
 from django.utils.html import escape
 
@@ -35,6 +35,7 @@ def test_it_names_projects_on_the_list_after_a_restart_with_techlink_down(
 ):
     # The sync stored the lists; the cache is gone (restart) and TechLink does not answer.
     cache.clear()
+    caches["fragments"].clear()
     record, name = _with_project(tl)
 
     row, html = _row_of(viewer_client, record.id)

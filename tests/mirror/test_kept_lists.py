@@ -8,7 +8,7 @@ from html import escape
 
 import pytest
 import time_machine
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.urls import reverse
 from django.utils import timezone
 
@@ -28,8 +28,10 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     cache.clear()
+    caches["fragments"].clear()
     yield
     cache.clear()
+    caches["fragments"].clear()
 
 
 def page(client, url_name: str, /, **params) -> str:

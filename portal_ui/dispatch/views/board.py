@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template import engines
@@ -153,7 +153,7 @@ def cached_board(state: dict[str, Any], version: str) -> tuple[mirror_selectors.
     params = (state["start"], state["days"], state["lane"], state["today"], sorted(state["filters"].items()))
     stamp = f"{version}|{now:%Y%m%d%H%M}|{params}"
     key = "board:" + hashlib.sha256(stamp.encode()).hexdigest()
-    cached = cache.get(key)
+    cached = caches["fragments"].get(key)
     if cached is None:
         board = mirror_selectors.schedule_board(
             start=state["start"],
@@ -164,7 +164,7 @@ def cached_board(state: dict[str, Any], version: str) -> tuple[mirror_selectors.
             version=version,
         )
         cached = (board, lanes_html(board, state["today"]))
-        cache.set(key, cached, timeout=60)
+        caches["fragments"].set(key, cached, timeout=60)
     return cached
 
 
@@ -180,10 +180,10 @@ def filter_fields_html(request: HttpRequest, form: filter_forms.BoardForm) -> Sa
     statuses = mirror_selectors.workorder_status_names()
     stamp = f"{dashboard_today()}|{list(projects)}|{statuses}|{request.GET.urlencode()}"
     key = "board-filters:" + hashlib.sha256(stamp.encode()).hexdigest()
-    html = cache.get(key)
+    html = caches["fragments"].get(key)
     if html is None:
         html = _FILTER_FIELDS.render({"form": form})
-        cache.set(key, html, timeout=3600)
+        caches["fragments"].set(key, html, timeout=3600)
     return mark_safe(html)  # drawn by the template engine, escaped there
 
 

@@ -16,7 +16,7 @@ from dataclasses import fields
 from datetime import date
 from typing import Any
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.paginator import Page, Paginator
 
 from portal_ui.mirror.selectors import Freshness, Reference
@@ -39,10 +39,10 @@ def kept[T](kind: str, version: str, *parts: Any, build: Callable[[], T]) -> T:
         return build()
     stamp = "|".join(map(str, (version, *parts)))
     key = f"staff:{kind}:" + hashlib.sha256(stamp.encode()).hexdigest()
-    value = cache.get(key)
+    value = caches["fragments"].get(key)
     if value is None:
         value = build()
-        cache.set(key, value, timeout=FRAGMENT_SECONDS)
+        caches["fragments"].set(key, value, timeout=FRAGMENT_SECONDS)
     return value
 
 

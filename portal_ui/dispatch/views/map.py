@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -41,7 +41,7 @@ def _data(filters: dict[str, str], problems: list[str]) -> mirror_selectors.MapD
     workorders, sites = map_versions()
     stamp = f"{workorders}|{sites}|{timezone.localdate()}|{sorted(filters.items())}"
     key = "map-data:" + hashlib.sha256(stamp.encode()).hexdigest()
-    data = cache.get(key)
+    data = caches["fragments"].get(key)
     if data is not None:
         return data
     try:
@@ -49,7 +49,7 @@ def _data(filters: dict[str, str], problems: list[str]) -> mirror_selectors.MapD
     except mirror_selectors.InvalidFilter as exc:
         problems.append(str(exc))
         return _data({}, [])
-    cache.set(key, data, timeout=MAP_CACHE_SECONDS)
+    caches["fragments"].set(key, data, timeout=MAP_CACHE_SECONDS)
     return data
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from json.encoder import encode_basestring  # a JSON string, as json.dumps(ensure_ascii=False)
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connections
 from django.db.models import Count
 from django.utils import timezone
@@ -86,7 +86,7 @@ def _site_markers(version: str) -> list[tuple]:
     the map's view of every site, kept in the cache until the sync stores a site. The label ("name, city
     ST") and the rounding are done by the database (one query)."""
     key = "map-sites:" + hashlib.sha256(version.encode()).hexdigest()
-    markers = cache.get(key)
+    markers = caches["fragments"].get(key)
     if markers is not None:
         return markers
     connection = connections[SiteRecord.objects.db]
@@ -107,7 +107,7 @@ def _site_markers(version: str) -> list[tuple]:
         markers.append(
             (site_id, lat, lng, text, f"[{site_id},{lat!r},{lng!r},", f",{encode_basestring(text)}]")
         )
-    cache.set(key, markers, timeout=SITES_CACHE_SECONDS)
+    caches["fragments"].set(key, markers, timeout=SITES_CACHE_SECONDS)
     return markers
 
 

@@ -1,5 +1,6 @@
 """The customer page's sections (everything it draws from the work order's copy: status, schedule, notes,
-photos, documents, close-out) are drawn once and kept in the cache, shared by every view of the link.
+photos, documents, close-out) are drawn once and kept in the web process's "fragments" cache for every view of
+the link.
 
 A drawing is found again only under the same key, and the key changes with everything the sections show: the
 link's token and settings (``updated_at`` moves with every change of a link), the copy (``fetched_at``), the
@@ -16,7 +17,7 @@ import hashlib
 from functools import cache as once
 from typing import Any
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.template.loader import get_template, render_to_string
 from django.utils.safestring import SafeString
 
@@ -63,21 +64,21 @@ def page_key(context: dict[str, Any]) -> str | None:
 
 
 def page_get(key: str | None) -> bytes | None:
-    return cache.get(key) if key else None
+    return caches["fragments"].get(key) if key else None
 
 
 def page_keep(key: str | None, html: bytes) -> None:
     if key:
-        cache.set(key, html, timeout=CACHE_SECONDS)
+        caches["fragments"].set(key, html, timeout=CACHE_SECONDS)
 
 
 def sections_get(key: str | None) -> SafeString | None:
-    return cache.get(key) if key else None
+    return caches["fragments"].get(key) if key else None
 
 
 def sections_render(context: dict, *, key: str | None) -> SafeString:
     """The sections drawn from `context` (``views.page_context``), kept under `key` when there is one."""
     html = render_to_string(SECTIONS_TEMPLATE, context)
     if key:
-        cache.set(key, html, timeout=CACHE_SECONDS)
+        caches["fragments"].set(key, html, timeout=CACHE_SECONDS)
     return html
