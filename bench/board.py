@@ -12,7 +12,8 @@ SQL queries per page; then streams the CSV export of every work order and report
 
 "cold" is the first request after the sync stored a change (a work order's ``synced_at`` moves before each
 request, so the read model's version is new and the board's and the map's caches miss); "empty cache" clears
-the whole cache before each request (the reference lists and the freshness line are then read again too).
+every cache (the shared one and the process's fragments) before each request (the reference lists and the
+freshness line are then read again too).
 Each figure is printed with its ratio to a reference measured in the same run (the log-in page, before and
 after the others), so runs on a busy machine compare.
 """
@@ -134,7 +135,7 @@ def fill(sites: int, workorders: int) -> None:
 
 
 def timed(client, url: str, params: dict, runs: int, *, cold: str = "") -> tuple[float, float, int, int]:
-    from django.core.cache import cache
+    from django.core.cache import caches
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
@@ -148,7 +149,8 @@ def timed(client, url: str, params: dict, runs: int, *, cold: str = "") -> tuple
         if cold == "sync":  # the sync stores a change: a new read model version
             WorkOrderRecord.objects.filter(pk=touched).update(synced_at=timezone.now())
         elif cold == "empty":
-            cache.clear()
+            for alias in ("default", "fragments"):
+                caches[alias].clear()
         with CaptureQueriesContext(connection) as queries:
             started = time.perf_counter()
             response = client.get(url, params)
