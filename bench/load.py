@@ -187,8 +187,9 @@ def wrk(url: str, headers: dict[str, str], *, connections: int, duration: int, t
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
         "requests": int(re.search(r"(\d+) requests in", out).group(1)),
-        "p50": _ms(re.search(r"50%\s+(\S+)", out).group(1)),
-        "p99": _ms(re.search(r"99%\s+(\S+)", out).group(1)),
+        # The latency distribution's lines ("     50%   17.20ms"), not a "+/- Stdev" column ending in "50%".
+        "p50": _ms(re.search(r"^\s*50%\s+(\S+)", out, re.M).group(1)),
+        "p99": _ms(re.search(r"^\s*99%\s+(\S+)", out, re.M).group(1)),
         "errors": errors,
     }
 

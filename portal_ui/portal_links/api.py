@@ -47,8 +47,8 @@ ERRORS = {code: schemas.ErrorEnvelope for code in (400, 401, 403, 404)}
 BODY_ERRORS = {**ERRORS, 413: schemas.ErrorEnvelope, 415: schemas.ErrorEnvelope}
 # Link ids as made by new_object_id (and at most as long as the column): anything else is no link.
 LINK_ID = re.compile(r"[0-9A-Za-z]{1,32}")
-# A list answer is kept while the links it shows are unchanged; the timeout only bounds an idle one.
-LIST_CACHE_SECONDS = 300
+# A read answer is kept while the links it shows are unchanged; the timeout only bounds an idle one.
+ANSWER_CACHE_SECONDS = 300
 
 
 class ApiKeyAuth(APIKeyHeader):
@@ -200,7 +200,7 @@ def _answer_kept(request: HttpRequest, stamp: Any, build: Callable[[], dict[str,
     body = caches["fragments"].get(key)
     if body is None:
         body = _answer(request, build()).content
-        caches["fragments"].set(key, body, timeout=LIST_CACHE_SECONDS)
+        caches["fragments"].set(key, body, timeout=ANSWER_CACHE_SECONDS)
     return HttpResponse(body, content_type=api.get_content_type(), status=200)
 
 
@@ -344,7 +344,12 @@ def _compact(branding: dict[str, Any] | None) -> dict[str, Any]:
 @NO_QUERY
 @api.get("/workorder-portal-links/{id}", summary="Get workorder portal link by ID", **ONE_LINK)
 def get_link(request, id: str):
-    return _answer(request, _one(_get_link(request, id)))
+    if not LINK_ID.fullmatch(id):
+        raise Http404
+    fingerprint = selectors.portal_link_fingerprint(api_key=_key(request), link_id=id)
+    if fingerprint is None:
+        raise Http404
+    return _answer_kept(request, ("link", id, fingerprint), lambda: _one(_get_link(request, id)))
 
 
 @NO_QUERY

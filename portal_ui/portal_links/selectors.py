@@ -5,6 +5,7 @@ files stream from TechLink, through ``core.upstream``: its errors arrive as ``Up
 ``UpstreamUnavailable`` (or ``UpstreamRefused``).
 """
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -183,6 +184,29 @@ def portal_links_fingerprint(*, api_key: ApiKey) -> str:
     with connection.cursor() as cursor:
         cursor.execute(sql, [timezone.now(), *names, *names])
         return "|".join(str(value) for value in cursor.fetchone())
+
+
+_LINK_STATE_SQL = """
+SELECT company_namespace, updated_at, view_count, last_viewed_at,
+       CASE WHEN expiry_date <= %s THEN 1 ELSE 0 END
+FROM {links} WHERE id = %s
+"""
+
+
+def portal_link_fingerprint(*, api_key: ApiKey, link_id: str) -> str | None:
+    """A fingerprint of everything the API shows of the link with this id (as ``portal_links_fingerprint``
+    for one link), or None when there is no such link or the key may not see it (the rule of
+    ``portal_link_visible``). One statement."""
+    sql = _LINK_STATE_SQL.format(links=PortalLink._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [timezone.now(), link_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    names = json.loads(row[0]) if isinstance(row[0], str) else row[0]
+    if not names or not set(names) <= set(api_key.namespaces):
+        return None
+    return "|".join(str(value) for value in row[1:])
 
 
 def _ordering(sort: str | None) -> list:
