@@ -1,6 +1,6 @@
 """Load stage: the server side under many users, measured as production runs it.
 
-    .venv/bin/python bench/load.py                       # gunicorn as docker/Dockerfile runs it
+    .venv/bin/python bench/load.py                       # granian as docker/Dockerfile runs it
     .venv/bin/python bench/load.py --servers all         # also other servers and worker shapes
     .venv/bin/python bench/load.py --soak 300            # and a 5-minute steady run for drift
     make bench-load
@@ -8,9 +8,9 @@
 Starts a TechLink sandbox at a fixed latency, a fresh PostgreSQL database (``--database-url``, default the
 machine's server), an emptied Redis cache as docker/compose.yml gives production (``--cache-url``), fills the
 read model with a full sync, makes a staff session, an API key and a public portal link, starts the web
-server with the production settings (gunicorn with ``--keep-alive 0``, as docker/Dockerfile: with kept-alive
-connections wrk's 16 stayed on whichever worker accepted them first, one worker busy and two idle), and
-drives each target with wrk
+server with the production settings (granian, as docker/Dockerfile; gunicorn's gthread workers run with
+``--keep-alive 0``: with kept-alive connections wrk's 16 stayed on whichever worker accepted them first, one
+worker busy and two idle), and drives each target with wrk
 (``--connections`` connections for ``--duration`` seconds). For each target it prints requests per second,
 p50 and p99 latency, errors (non-2xx/3xx answers and socket errors), the ratio to a static file served in the
 same run, and how many TechLink calls the sandbox saw per 100 requests; then the peak memory per worker.
@@ -42,13 +42,13 @@ from run import Sandbox, free_port, request_total  # noqa: E402
 
 SECRET_KEY = "bench-load-only-" + "x" * 48
 SERVERS = {
-    # name: command (with {port} and {workers}/{threads}), as docker/Dockerfile runs production.
+    # name: command (with {port}); the default one as docker/Dockerfile runs production.
     "gunicorn gthread 3x8": "gunicorn portal_ui.wsgi:application --bind 127.0.0.1:{port} --workers 3 --threads 8 --keep-alive 0 --timeout 35",
     "gunicorn gthread 2x4": "gunicorn portal_ui.wsgi:application --bind 127.0.0.1:{port} --workers 2 --threads 4 --keep-alive 0 --timeout 35",
     "gunicorn sync 4": "gunicorn portal_ui.wsgi:application --bind 127.0.0.1:{port} --workers 4 --timeout 35",
     "granian wsgi 3x8": "granian --interface wsgi --host 127.0.0.1 --port {port} --workers 3 --blocking-threads 8 portal_ui.wsgi:application",
 }  # fmt: skip
-DEFAULT_SERVER = "gunicorn gthread 3x8"
+DEFAULT_SERVER = "granian wsgi 3x8"
 
 
 @dataclass
