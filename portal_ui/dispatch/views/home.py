@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
@@ -32,12 +33,57 @@ def _plural(count: int) -> str:
     return "" if count == 1 else "s"
 
 
-def _queue(anchor: str, title: str, count: int, badge: str, link: tuple[str, str], table: str) -> str:
-    """A queue's card: its title and count, the link to all of it (``link``: address, words), its rows."""
-    badge = f'<span class="{badge}">{count}</span>'
-    aside = f'<span class="aside"><a href="{link[0]}">{link[1]}</a></span>' if count else ""
+@dataclass(frozen=True)
+class HomeQueue:
+    """One queue card of the dashboard: its anchor, its rows in ``HomeSummary`` (their number under
+    ``<rows>_count``), its title, the badge's class when it holds something, the list's query and the words of
+    the link to all of it ({n}: the count), the text when it is empty, and which of the table's columns it
+    leaves out or shortens."""
+
+    name: str
+    rows: str
+    title: str
+    busy_badge: str
+    query: str
+    link_words: str
+    empty: str
+    table: dict[str, bool] = field(default_factory=dict)
+
+
+HOME_QUEUES = (
+    HomeQueue(
+        name="today", rows="scheduled_today", title="Installs today", busy_badge="",
+        query="queue=today&amp;sort=scheduled", link_words="All {n} installs today",
+        empty="Nothing scheduled today.", table={"time_only": True},
+    ),
+    HomeQueue(
+        name="overdue", rows="overdue", title="Overdue installs", busy_badge="bad",
+        query="queue=overdue&amp;sort=scheduled", link_words="All {n} overdue installs",
+        empty="No overdue installs.",
+    ),
+    HomeQueue(
+        name="unscheduled", rows="unscheduled", title="Unscheduled", busy_badge="warn",
+        query="queue=unscheduled", link_words="All {n} unscheduled work orders",
+        empty="Every open work order is scheduled.", table={"hide_scheduled": True},
+    ),
+    HomeQueue(
+        name="unassigned", rows="unassigned", title="Unassigned", busy_badge="warn",
+        query="queue=unassigned", link_words="All {n} unassigned work orders",
+        empty="Every open work order has an installer.", table={"hide_installer": True},
+    ),
+)  # fmt: skip
+
+
+def _queue_html(queue: HomeQueue, summary: mirror_selectors.HomeSummary, wo: str) -> str:
+    """A queue's card: its title and count, the link to all of it, its rows."""
+    rows, count = getattr(summary, queue.rows), getattr(summary, f"{queue.rows}_count")
+    badge_class = f"badge {queue.busy_badge if count else ''}" if queue.busy_badge else "badge"
+    badge = f'<span class="{badge_class}">{count}</span>'
+    link = f'<a href="{wo}?{queue.query}">{queue.link_words.format(n=count)}</a>'
+    aside = f'<span class="aside">{link}</span>' if count else ""
+    table = wo_table_html(rows, empty=queue.empty, **queue.table)
     return (
-        f'<section class="card" id="{anchor}">\n<div class="card-head">\n<h2>{title} {badge}</h2>\n'
+        f'<section class="card" id="{queue.name}">\n<div class="card-head">\n<h2>{queue.title} {badge}</h2>\n'
         f"{aside}\n</div>\n{table}\n</section>"
     )
 
@@ -52,48 +98,7 @@ def dashboard_html(summary: mirror_selectors.HomeSummary) -> tuple[str, str]:
         for s in summary.status_counts
     )
     total = summary.total
-    today, overdue = summary.scheduled_today_count, summary.overdue_count
-    unscheduled, unassigned = summary.unscheduled_count, summary.unassigned_count
-    queues = "\n".join(
-        (
-            _queue(
-                "today",
-                "Installs today",
-                today,
-                "badge",
-                (f"{wo}?queue=today&amp;sort=scheduled", f"All {today} installs today"),
-                wo_table_html(summary.scheduled_today, empty="Nothing scheduled today.", time_only=True),
-            ),
-            _queue(
-                "overdue",
-                "Overdue installs",
-                overdue,
-                f"badge {'bad' if overdue else ''}",
-                (f"{wo}?queue=overdue&amp;sort=scheduled", f"All {overdue} overdue installs"),
-                wo_table_html(summary.overdue, empty="No overdue installs."),
-            ),
-            _queue(
-                "unscheduled",
-                "Unscheduled",
-                unscheduled,
-                f"badge {'warn' if unscheduled else ''}",
-                (f"{wo}?queue=unscheduled", f"All {unscheduled} unscheduled work orders"),
-                wo_table_html(
-                    summary.unscheduled, empty="Every open work order is scheduled.", hide_scheduled=True
-                ),
-            ),
-            _queue(
-                "unassigned",
-                "Unassigned",
-                unassigned,
-                f"badge {'warn' if unassigned else ''}",
-                (f"{wo}?queue=unassigned", f"All {unassigned} unassigned work orders"),
-                wo_table_html(
-                    summary.unassigned, empty="Every open work order has an installer.", hide_installer=True
-                ),
-            ),
-        )
-    )
+    queues = "\n".join(_queue_html(queue, summary, wo) for queue in HOME_QUEUES)
     head = (
         '<section class="card" id="status-counts" aria-labelledby="status-counts-title">\n'
         '<div class="card-head">\n<h2 id="status-counts-title">Work orders by status</h2>\n'
