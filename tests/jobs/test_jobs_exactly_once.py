@@ -65,7 +65,7 @@ def test_it_applies_every_write_exactly_once_through_faults_and_a_killed_worker(
         before = sandbox.stats()["objects"]
         # A little latency keeps each send in flight long enough for the kill to land in the middle of some.
         sandbox.configure(
-            latency=0.05, error_rate=0.1, timeout_rate=0.05, lost_answer_rate=0.05, hang_seconds=1.0
+            latency=0.1, error_rate=0.1, timeout_rate=0.05, lost_answer_rate=0.05, hang_seconds=1.0
         )
         try:
             started = time.monotonic()
