@@ -757,3 +757,14 @@ def test_it_refuses_forged_gate_posts(fake_upstream, origin, with_token):
     response = browser.post(path_of(issued), data, HTTP_ORIGIN=origin)
     assert response.status_code == 403
     assert "Install fibre router" not in browser.get(path_of(issued)).content.decode()
+
+
+def test_it_says_an_empty_section_is_empty_in_a_sentence_not_a_list(client, fake_upstream):
+    fake_upstream.photos, fake_upstream.documents, fake_upstream.closeout = [], [], []
+    issued = make_link(permissions=ALL_PERMISSIONS, shared_items=SHARE_ALL)
+    response = client.get(path_of(issued))
+    assert response.status_code == 200
+    shown = response.content.decode()
+    for sentence in ("No photos yet.", "No documents.", "No close-out documents yet."):
+        assert f'<p class="muted">{sentence}</p>' in shown
+    assert '<li class="muted">' not in shown and '<div class="photos">' not in shown

@@ -130,12 +130,3 @@ def test_it_draws_the_notice_after_sending_for_the_visitor_who_sent(client, fake
     response = client.get(path_of(issued) + "?sent=comment")
     assert "Thank you, your comment was sent." in response.content.decode()
     assert "Thank you" not in page(client, issued)
-
-
-def test_it_says_an_empty_section_is_empty_in_a_sentence_not_a_list(client, fake_upstream):
-    fake_upstream.photos, fake_upstream.documents, fake_upstream.closeout = [], [], []
-    issued = make_link(permissions=ALL_PERMISSIONS, shared_items=SHARE_ALL)
-    shown = page(client, issued)
-    for sentence in ("No photos yet.", "No documents.", "No close-out documents yet."):
-        assert f'<p class="muted">{sentence}</p>' in shown
-    assert '<li class="muted">' not in shown and '<div class="photos">' not in shown
