@@ -8,15 +8,15 @@ files stream from TechLink, through ``core.upstream``: its errors arrive as ``Up
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet, Sum
 from django.db.models.functions import Length
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
+from portal_ui.core.columns import aware_datetime
 from portal_ui.core.downloads import StreamedFile
 from portal_ui.core.upstream import UpstreamNotFound, techlink_client, translated
 from portal_ui.mirror.models import WorkOrderRecord
@@ -73,16 +73,6 @@ WHERE link.token_hash = %s
 """
 
 
-def _datetime(value: datetime | str | None) -> datetime | None:
-    """A column read beside a raw query's model: PostgreSQL gives an aware datetime, SQLite the UTC time as
-    text or as a naive datetime."""
-    if isinstance(value, str):
-        value = parse_datetime(value)
-    if value is not None and timezone.is_naive(value):
-        value = timezone.make_aware(value, UTC)
-    return value
-
-
 def portal_link_for_page(*, token: str) -> PortalLink | None:
     """``portal_link_by_token`` with what the customer page's cache (``customer.page_cache``) needs to know of
     the link's work order, in the same statement: the copy's ``copy_fetched_at`` (None: no copy),
@@ -96,9 +86,9 @@ def portal_link_for_page(*, token: str) -> PortalLink | None:
     )
     link = next(iter(PortalLink.objects.raw(sql, [hash_token(token)])), None)
     if link is not None:
-        link.copy_fetched_at = _datetime(link.copy_fetched_at)
-        link.copy_refresh_requested_at = _datetime(link.copy_refresh_requested_at)
-        link.notes_changed_at = _datetime(link.notes_changed_at)
+        link.copy_fetched_at = aware_datetime(link.copy_fetched_at)
+        link.copy_refresh_requested_at = aware_datetime(link.copy_refresh_requested_at)
+        link.notes_changed_at = aware_datetime(link.notes_changed_at)
         link.copy_found = bool(link.copy_found)
     return link
 
@@ -128,8 +118,13 @@ def portal_link_visible(*, api_key: ApiKey | None, link_id: str) -> PortalLink |
     link = PortalLink.objects.filter(pk=link_id).first()
     if link is None or api_key is None:
         return link
-    namespaces = set(link.company_namespace or [])
-    return link if namespaces and namespaces <= set(api_key.namespaces) else None
+    return link if _key_sees(api_key, link.company_namespace) else None
+
+
+def _key_sees(api_key: ApiKey, namespaces: Iterable[str] | None) -> bool:
+    """The rule of ``portal_links_visible_to`` for one link's namespaces: every one lies within the key's."""
+    names = set(namespaces or [])
+    return bool(names) and names <= set(api_key.namespaces)
 
 
 def portal_link_list(
@@ -204,7 +199,7 @@ def portal_link_fingerprint(*, api_key: ApiKey, link_id: str) -> str | None:
     if row is None:
         return None
     names = json.loads(row[0]) if isinstance(row[0], str) else row[0]
-    if not names or not set(names) <= set(api_key.namespaces):
+    if not _key_sees(api_key, names):
         return None
     return "|".join(str(value) for value in row[1:])
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Count
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
+
+from portal_ui.core.columns import aware_datetime
 
 from ..models import ProjectRecord, SiteRecord, SyncLease, SyncState, WorkOrderRecord
 from .lists import WorkOrderRow, workorder_rows, workorder_status_names
@@ -155,24 +156,13 @@ def _freshness_sql(vendor: str) -> str:
     )
 
 
-def _moment(value: object) -> datetime | None:
-    """A date/time column as the database gives it back (a string on SQLite), aware."""
-    if value is None or isinstance(value, datetime):
-        moment = value
-    else:
-        moment = parse_datetime(str(value))
-    if moment is not None and timezone.is_naive(moment):
-        moment = moment.replace(tzinfo=UTC)
-    return moment
-
-
 def _version(stamps: tuple[object, ...], state: dict[str, object]) -> str:
     """The read model's version. The sync stamps every work order, site and project it stores (status names
     and the copied site fields are written with them), records its counts after removing what TechLink no
     longer has, and stamps the reference lists: one of these moves whenever what a list shows may have
     changed."""
     parts = (
-        *(_moment(stamp) for stamp in stamps),
+        *(aware_datetime(stamp) for stamp in stamps),
         state.get("workorder_count"),
         state.get("site_count"),
         state.get("full_sync_finished_at"),
@@ -196,7 +186,7 @@ def freshness() -> Freshness:
     state = dict(zip(_STATE_FIELDS, values, strict=True))
     for name, value in state.items():
         if name.endswith("_at"):
-            state[name] = _moment(value)
+            state[name] = aware_datetime(value)
     return Freshness(
         site_count=state["site_count"],
         workorder_count=state["workorder_count"],
