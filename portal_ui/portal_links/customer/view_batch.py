@@ -54,15 +54,12 @@ def batching() -> bool:
 
 def view_keep(*, link_ref: str, ip: str | None, email: str = "") -> None:
     """Keep one page view for the next batch (written within ``PORTAL_LINK_VIEW_FLUSH_SECONDS``)."""
-    global _timer
     view = View(link_ref=link_ref, ip=ip or None, email=email[:255], at=timezone.now())
     with _lock:
         _kept.append(view)
         full = len(_kept) >= BATCH_SIZE
-        if _timer is None and not full:
-            _timer = threading.Timer(settings.PORTAL_LINK_VIEW_FLUSH_SECONDS, _flush_in_background)
-            _timer.daemon = True
-            _timer.start()
+        if not full:
+            _start_timer(settings.PORTAL_LINK_VIEW_FLUSH_SECONDS)
     if full:
         views_flush()
 
@@ -145,20 +142,19 @@ def _flush_in_background() -> None:
             "Could not write %d page views of portal links; kept for the next try", views_pending()
         )
         with _lock:
-            retry = _timer is None and bool(_kept)
-        if retry:
-            _schedule_retry()
+            if _kept:
+                _start_timer(max(settings.PORTAL_LINK_VIEW_FLUSH_SECONDS, 5))
     finally:
         connection.close()  # this thread's own connection, not left open until the process ends
 
 
-def _schedule_retry() -> None:
+def _start_timer(seconds: float) -> None:
+    """Write the kept views in `seconds`, unless a write is already due (call with ``_lock`` held)."""
     global _timer
-    with _lock:
-        if _timer is None:
-            _timer = threading.Timer(max(settings.PORTAL_LINK_VIEW_FLUSH_SECONDS, 5), _flush_in_background)
-            _timer.daemon = True
-            _timer.start()
+    if _timer is None:
+        _timer = threading.Timer(seconds, _flush_in_background)
+        _timer.daemon = True
+        _timer.start()
 
 
 def _flush_at_exit() -> None:
