@@ -4,7 +4,6 @@ Every answer is JSON: `{success: true, data}` (lists add `paging`) or
 `{success: false, error: {code, message, fields}}`.
 """
 
-import hashlib
 import logging
 import math
 import re
@@ -12,7 +11,6 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Annotated, Any
 
-from django.core.cache import caches
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views import defaults
@@ -23,6 +21,7 @@ from ninja.parser import Parser
 from ninja.security import APIKeyHeader
 
 from portal_ui.portal_links import schemas, selectors, services
+from portal_ui.portal_links.api_answers import answer_body
 from portal_ui.portal_links.api_errors import error_response, field_messages, refusal_message
 from portal_ui.portal_links.api_query import (
     EMPTY_MEANS_NONE,
@@ -47,8 +46,6 @@ ERRORS = {code: schemas.ErrorEnvelope for code in (400, 401, 403, 404)}
 BODY_ERRORS = {**ERRORS, 413: schemas.ErrorEnvelope, 415: schemas.ErrorEnvelope}
 # Link ids as made by new_object_id (and at most as long as the column): anything else is no link.
 LINK_ID = re.compile(r"[0-9A-Za-z]{1,32}")
-# A read answer is kept while the links it shows are unchanged; the timeout only bounds an idle one.
-ANSWER_CACHE_SECONDS = 300
 
 
 class ApiKeyAuth(APIKeyHeader):
@@ -194,13 +191,8 @@ def _answer(request: HttpRequest, payload: dict[str, Any]) -> HttpResponse:
 
 
 def _answer_kept(request: HttpRequest, stamp: Any, build: Callable[[], dict[str, Any]]) -> HttpResponse:
-    """``_answer(build())``, its body kept in the cache under `stamp` (what the answer depends on, with a
-    fingerprint of the links it shows): the same question about unchanged links is answered from there."""
-    key = "api-answer:" + hashlib.sha256(repr(stamp).encode()).hexdigest()
-    body = caches["fragments"].get(key)
-    if body is None:
-        body = _answer(request, build()).content
-        caches["fragments"].set(key, body, timeout=ANSWER_CACHE_SECONDS)
+    """``_answer(build())``, its body kept under `stamp` (``api_answers``)."""
+    body = answer_body(stamp, lambda: _answer(request, build()).content)
     return HttpResponse(body, content_type=api.get_content_type(), status=200)
 
 
