@@ -126,7 +126,9 @@ from portal_ui.mirror.services import mirror_sync_reference
 from portal_ui.portal_links.services import api_key_create, portal_link_create
 
 mirror_sync_reference()
-user = User.objects.create_user(username="bench", password="bench-password-123", role="dispatcher")
+user = User.objects.filter(username="bench").first() or User.objects.create_user(
+    username="bench", password="bench-password-123", role="dispatcher"
+)
 session = SessionStore()
 session[SESSION_KEY] = str(user.pk)
 session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
@@ -341,6 +343,11 @@ def main() -> None:
     )
     parser.add_argument("--conn-max-age", type=int, default=60)
     parser.add_argument(
+        "--keep-database",
+        action="store_true",
+        help="reuse the database of an earlier run with the same --sites and --workorders (no new full sync)",
+    )
+    parser.add_argument(
         "--only", default="", help="comma separated words of the targets to measure, e.g. 'customer,API'"
     )
     parser.add_argument(
@@ -363,11 +370,14 @@ def main() -> None:
             tmp_path / "sandbox", sites=args.sites, workorders=args.workorders, latency=args.latency
         ) as sandbox:
             env = environment(args, sandbox)
-            fresh_database(args.database_url)
             empty_cache(args.cache_url)
-            manage(env, "migrate", "--noinput")
+            if args.keep_database:
+                manage(env, "migrate", "--noinput")
+            else:
+                fresh_database(args.database_url)
+                manage(env, "migrate", "--noinput")
+                print(f"read model: {manage(env, 'mirror_sync', '--full').strip()}")
             manage(env, "collectstatic", "--noinput")
-            print(f"read model: {manage(env, 'mirror_sync', '--full').strip()}")
             fixtures = json.loads(
                 manage(env, "shell", "--no-imports", "-c", FIXTURES).strip().splitlines()[-1]
             )

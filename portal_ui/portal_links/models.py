@@ -20,6 +20,12 @@ def new_object_id() -> str:
     return secrets.token_hex(12)
 
 
+# The generation (``core.generations``) of what a customer page reads of its link: the link, its work
+# order's copy and the work order's note choices. Saving or deleting any of them moves it (``apps``); writes
+# that bypass the signals move it themselves.
+PAGE_STATE = "portal_links.page_state"
+
+
 class LinkType(models.TextChoices):
     PUBLIC = "public", "Public (the link alone)"
     PRIVATE = "private", "Private (e-mailed one-time code)"

@@ -9,6 +9,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
@@ -18,9 +19,11 @@ from django.utils import timezone
 
 from portal_ui.core.columns import aware_datetime
 from portal_ui.core.downloads import StreamedFile
+from portal_ui.core.generations import kept
 from portal_ui.core.upstream import UpstreamNotFound, techlink_client, translated
 from portal_ui.mirror.models import WorkOrderRecord
 from portal_ui.portal_links.models import (
+    PAGE_STATE,
     AccessLog,
     AccessOutcome,
     AccessRefusal,
@@ -76,15 +79,24 @@ WHERE link.token_hash = %s
 def portal_link_for_page(*, token: str) -> PortalLink | None:
     """``portal_link_by_token`` with what the customer page's cache (``customer.page_cache``) needs to know of
     the link's work order, in the same statement: the copy's ``copy_fetched_at`` (None: no copy),
-    ``copy_found`` and ``copy_refresh_requested_at``, and the state of its note choices (``notes_*``)."""
+    ``copy_found`` and ``copy_refresh_requested_at``, and the state of its note choices (``notes_*``).
+
+    Kept by each process until the ``PAGE_STATE`` generation moves (``core.generations``): every write of a
+    link, a copy or a note choice moves it, so a page view reads one number from the shared cache instead of
+    the database. Status by date (expiry) is worked out from the kept row on each request."""
     if not token or len(token) > 128:
         return None
+    token_hash = hash_token(token)
+    return kept(PAGE_STATE, token_hash, partial(_link_for_page, token_hash))
+
+
+def _link_for_page(token_hash: str) -> PortalLink | None:
     sql = _FOR_PAGE_SQL.format(
         links=PortalLink._meta.db_table,
         copies=WorkOrderSnapshot._meta.db_table,
         shares=NoteShare._meta.db_table,
     )
-    link = next(iter(PortalLink.objects.raw(sql, [hash_token(token)])), None)
+    link = next(iter(PortalLink.objects.raw(sql, [token_hash])), None)
     if link is not None:
         link.copy_fetched_at = aware_datetime(link.copy_fetched_at)
         link.copy_refresh_requested_at = aware_datetime(link.copy_refresh_requested_at)

@@ -127,6 +127,9 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 500},
     },
 }
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # The same backend, keeping its redis-py client and incrementing in one round trip (core.cache).
+    CACHES["default"]["BACKEND"] = "portal_ui.core.cache.SharedClientRedisCache"
 
 # AUTHENTICATION
 # ------------------------------------------------------------------------------
@@ -184,10 +187,13 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 60 * 60)
-# Staff sessions are read from the cache (written through to the database) when every web process shares that
-# cache (Redis, as in production): no session query per page. A per-process cache keeps the database sessions,
-# or a log-out in one process would leave the session open in the others' caches.
-if not CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+# Whether every process (web and worker) shares the default cache (Redis, as in production). Then staff sessions
+# are read from it (written through to the database): no session query per page; and what a process keeps under
+# generations (``core.generations``) follows the changes other processes make. A per-process cache keeps the
+# database sessions (or a log-out in one process would leave the session open in the others' caches), and
+# generations are not used (every read goes to the database).
+CACHE_SHARED = not CACHES["default"]["BACKEND"].endswith("LocMemCache")
+if CACHE_SHARED:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from portal_ui.core.generations import generation_move
 from portal_ui.core.uploads import upload_problem
 from portal_ui.jobs import services as job_services
 from portal_ui.jobs.models import UpstreamWrite
@@ -22,6 +23,7 @@ from portal_ui.portal_links.customer import view_batch
 from portal_ui.portal_links.customer.access import PAGE, access_log_record
 from portal_ui.portal_links.errors import PortalLinkInvalid
 from portal_ui.portal_links.models import (
+    PAGE_STATE,
     AccessLog,
     AccessOutcome,
     CustomerSubmission,
@@ -112,6 +114,8 @@ def portal_link_view_count(*, link: PortalLink, ip: str | None) -> bool:
         links = links.filter(view_count__lt=link.max_views)
     if not links.update(view_count=F("view_count") + 1, last_viewed_at=now):
         return False
+    if link.max_views is not None:  # the view may have used the link up: pages must read it again
+        generation_move(PAGE_STATE)
     if not _view_notified(link):
         link.view_count, link.last_viewed_at = link.view_count + 1, now
         return True

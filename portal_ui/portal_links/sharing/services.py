@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from portal_ui.accounts.models import User
+from portal_ui.core.generations import generation_move
 from portal_ui.core.upstream import UpstreamError, UpstreamNotFound, techlink_client, translated
 from portal_ui.integrations.techlink.types import WORKORDER_STATUSES
 from portal_ui.jobs.models import UpstreamWrite, WriteStatus
@@ -27,7 +28,7 @@ from portal_ui.mirror import selectors as mirror_selectors
 from portal_ui.mirror import services as mirror_services
 from portal_ui.mirror.models import SiteRecord, WorkOrderRecord
 from portal_ui.portal_links.errors import PortalLinkInvalid, WorkOrderUncheckable
-from portal_ui.portal_links.models import NoteShare, WorkOrderSnapshot
+from portal_ui.portal_links.models import PAGE_STATE, NoteShare, WorkOrderSnapshot
 
 logger = logging.getLogger(__name__)
 
@@ -224,6 +225,8 @@ def workorder_snapshot_refresh_request(*, workorder_id: int) -> bool:
     if claimed:
         from portal_ui.portal_links.tasks import snapshot_refresh_queue
 
+        generation_move(PAGE_STATE)
+
         transaction.on_commit(partial(snapshot_refresh_queue, workorder_id=workorder_id), robust=True)
     return bool(claimed)
 
@@ -281,7 +284,8 @@ def _claim(share: NoteShare, note_id: int) -> None:
     if NoteShare.objects.filter(workorder_id=share.workorder_id, note_id=note_id).exists():
         share.delete()
         return
-    NoteShare.objects.filter(pk=share.pk, note_id__isnull=True).update(note_id=note_id)
+    if NoteShare.objects.filter(pk=share.pk, note_id__isnull=True).update(note_id=note_id):
+        generation_move(PAGE_STATE)
 
 
 def note_shares_resolve(*, workorder_id: int, notes: list[dict[str, Any]] | None = None) -> int:
