@@ -31,6 +31,19 @@ KEPT_SECONDS = 300
 _MISSING = object()
 
 
+_warned_at = 0.0
+WARN_EVERY_SECONDS = 60
+
+
+def _warn(message: str, *args: str) -> None:
+    """Log that the shared cache failed, once a minute per process at most (not once per request)."""
+    global _warned_at
+    now = time.monotonic()
+    if now - _warned_at >= WARN_EVERY_SECONDS:
+        _warned_at = now
+        logger.warning(message, *args, exc_info=True)
+
+
 def _key(kind: str) -> str:
     return f"generation:{kind}"
 
@@ -49,8 +62,8 @@ def generations(*kinds: str) -> dict[str, int] | None:
         if missing:
             found.update(cache.get_many([_key(kind) for kind in missing]))
         return {kind: found[_key(kind)] for kind in kinds}
-    except Exception:  # the shared cache is down: read the database instead
-        logger.warning("generations of %s could not be read", ", ".join(kinds), exc_info=True)
+    except Exception:  # noqa: BLE001 (any failure of the shared cache: read the database instead)
+        _warn("generations of %s could not be read", ", ".join(kinds))
         return None
 
 
@@ -61,8 +74,8 @@ def _move(kind: str) -> None:
             cache.incr(_key(kind))
         except ValueError:  # not there (never read, or the cache was emptied): a new start
             cache.add(_key(kind), time.time_ns(), timeout=None)
-    except Exception:
-        logger.warning("generation of %s could not be moved", kind, exc_info=True)
+    except Exception:  # noqa: BLE001 (the shared cache failed: kept values then last KEPT_SECONDS at most)
+        _warn("generation of %s could not be moved", kind)
 
 
 def generation_move(*kinds: str) -> None:

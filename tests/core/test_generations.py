@@ -111,3 +111,14 @@ def test_it_keeps_nothing_when_each_process_has_its_own_cache(kind, settings):
     for _ in range(2):
         generations.kept(kind, "k", lambda: built.append(1) or "value")
     assert len(built) == 2
+
+
+def test_it_logs_a_down_shared_cache_once_not_per_request(kind, monkeypatch, caplog):
+    def down(*args, **kwargs):
+        raise ConnectionError("down")
+
+    monkeypatch.setattr(caches["default"], "get_many", down)
+    monkeypatch.setattr(generations, "_warned_at", -generations.WARN_EVERY_SECONDS)
+    for _ in range(5):
+        generations.generations(kind)
+    assert len([r for r in caplog.records if "could not be read" in r.getMessage()]) == 1
