@@ -118,6 +118,7 @@ def manage(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
 
 FIXTURES = """
 import json
+from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.auth import SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY
 from portal_ui.accounts.models import User
@@ -131,7 +132,7 @@ user = User.objects.filter(username="bench").first() or User.objects.create_user
 )
 session = SessionStore()
 session[SESSION_KEY] = str(user.pk)
-session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
 session[HASH_SESSION_KEY] = user.get_session_auth_hash()
 session.create()
 workorder = WorkOrderRecord.objects.order_by("-id").first()

@@ -1,7 +1,15 @@
-from django.urls import NoReverseMatch, reverse
+import hashlib
+from html import escape
+
+from django.core.cache import caches
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
+from django.utils.functional import SimpleLazyObject
+from django.utils.safestring import mark_safe
 
 from portal_ui.accounts.models import Role
 
+# What a process keeps of the navigation bounds memory only (it never changes while the process runs).
+NAV_SECONDS = 3600
 # (label, url name, least role). Entries whose page is not installed are left out.
 NAVIGATION = [
     ("Home", "home", Role.VIEWER),
@@ -33,23 +41,59 @@ def _account(user) -> dict[str, str]:
     }
 
 
-def navigation(request):
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return {"nav_items": []}
-    items = []
+def _links(user) -> list[tuple[str, str]]:
+    """(label, url) of the entries the user's role may use."""
+    links = []
     for label, name, role in NAVIGATION:
         if not user.has_role(role):
             continue
         try:
-            url = reverse(name)
+            links.append((label, reverse(name)))
         except NoReverseMatch:
             continue
-        items.append(
-            {
-                "label": label,
-                "url": url,
-                "active": request.path == url or (url != "/" and request.path.startswith(url)),
-            }
-        )
-    return {"nav_items": items, "account": _account(user)}
+    return links
+
+
+def _kept(kind: str, stamp: tuple, build) -> object:
+    """``build()``'s answer kept by this process for ``stamp`` (the role, where the site is served, ...)."""
+    key = f"{kind}:" + hashlib.blake2b("|".join(map(str, stamp)).encode(), digest_size=16).hexdigest()
+    fragments = caches["fragments"]
+    value = fragments.get(key)
+    if value is None:
+        value = build()
+        fragments.set(key, value, timeout=NAV_SECONDS)
+    return value
+
+
+def _nav_html(links: list[tuple[str, str]], active: tuple[int, ...]) -> str:
+    return "\n".join(
+        f'<li><a href="{escape(url)}"{' aria-current="page"' if n in active else ""}>{escape(label)}</a></li>'
+        for n, (label, url) in enumerate(links)
+    )
+
+
+def navigation(request):
+    """The main navigation (``nav_items``, and drawn: ``nav_html``; ``nav_active``: which entries are the
+    current page's) and who is logged in. The entries depend only on the role (and the URL configuration):
+    they are found once per process for each role and kept, and drawn once for each current entry."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    who = (user.role, user.is_active, user.is_superuser, get_script_prefix(), get_urlconf())  # has_role
+    links = _kept("nav-links", who, lambda: _links(user))
+    path = request.path
+    active = tuple(
+        n for n, (_, url) in enumerate(links) if path == url or (url != "/" and path.startswith(url))
+    )
+    return {
+        "nav_items": SimpleLazyObject(
+            lambda: [
+                {"label": label, "url": url, "active": n in active} for n, (label, url) in enumerate(links)
+            ]
+        ),
+        "nav_html": SimpleLazyObject(
+            lambda: mark_safe(_kept("nav-html", (*who, active), lambda: _nav_html(links, active)))
+        ),
+        "nav_active": active,
+        "account": _account(user),
+    }

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.paginator import Page
 
+from portal_ui.accounts.generations import kept_now
 from portal_ui.integrations.techlink import types
 from portal_ui.integrations.techlink.types import site_zone
 from portal_ui.mirror import selectors as mirror_selectors
@@ -38,9 +39,13 @@ NO_REFERENCE = Reference(
 
 
 def freshness() -> Freshness | None:
-    """How fresh the read model is, or None when that cannot be read (it is a hint, never an error)."""
+    """How fresh the read model is, or None when that cannot be read (it is a hint, never an error). What
+    the database holds is kept until the read model's writers move the generation "read_model"; whether a
+    sync is still running and how long ago it ran are worked out for each request."""
     try:
-        return mirror_selectors.freshness()
+        return mirror_selectors.freshness(
+            kept_now("read_model", "freshness", mirror_selectors.freshness_values)
+        )
     except Exception:
         logger.warning("Could not read the read model's freshness", exc_info=True)
         return None

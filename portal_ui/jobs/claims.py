@@ -16,6 +16,8 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from portal_ui.core.generations import generation_move
+
 from . import lease
 from .models import UpstreamWrite, WriteStatus
 
@@ -53,11 +55,14 @@ def due(now: datetime) -> QuerySet[UpstreamWrite]:
 
 def hold(writes: QuerySet[UpstreamWrite], until: datetime) -> int:
     """Let queued writes wait until ``until`` (the end of a pause), so each says when it is tried next."""
-    return (
+    held = (
         writes.filter(status=WriteStatus.QUEUED)
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lt=until))
         .update(next_attempt_at=until)
     )
+    if held:
+        generation_move("outbox")  # the banner counts the writes waiting for a later try
+    return held
 
 
 def transition(write: UpstreamWrite, *, only_if: Q | None = None, **fields: Any) -> bool:
@@ -69,6 +74,7 @@ def transition(write: UpstreamWrite, *, only_if: Q | None = None, **fields: Any)
         writes = writes.filter(only_if)
     if not writes.update(version=write.version + 1, **fields):
         return False
+    generation_move("outbox")
     write.version += 1
     for key, value in fields.items():
         setattr(write, key, value)
@@ -100,6 +106,7 @@ def claim(write: UpstreamWrite) -> bool:
             taken = taken.exclude(Exists(ahead(write)))
         if not taken.update(version=write.version + 1, **fields):
             return False
+        generation_move("outbox")
     write.version += 1
     for key, value in fields.items():
         setattr(write, key, value)

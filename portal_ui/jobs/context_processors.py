@@ -8,6 +8,8 @@ from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from portal_ui.accounts.generations import kept_now
+
 from .models import UpstreamWrite, WriteStatus
 
 
@@ -23,17 +25,23 @@ class OutboxBanner:
         return bool(self.waiting or self.failed)
 
 
-def _counts() -> OutboxBanner:
+def _counts() -> tuple[int, int]:
     counts = UpstreamWrite.objects.filter(status__in=(WriteStatus.QUEUED, WriteStatus.FAILED)).aggregate(
         waiting=Count("pk", filter=Q(status=WriteStatus.QUEUED, next_attempt_at__isnull=False)),
         failed=Count("pk", filter=Q(status=WriteStatus.FAILED)),
     )
-    return OutboxBanner(waiting=counts["waiting"], failed=counts["failed"])
+    return counts["waiting"], counts["failed"]
 
 
 def outbox_banner(request: HttpRequest) -> dict:
-    """``outbox_banner`` for logged-in staff, counted (one query) only when a page shows it."""
+    """``outbox_banner`` for logged-in staff, counted (one query) only when a page shows it, and kept until
+    the generation "outbox" moves (every save or deletion of a write, and every write's ``update``)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"outbox_banner": SimpleLazyObject(_counts)}
+
+    def banner() -> OutboxBanner:
+        waiting, failed = kept_now("outbox", "banner", _counts, request=request)
+        return OutboxBanner(waiting=waiting, failed=failed)
+
+    return {"outbox_banner": SimpleLazyObject(banner)}

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal_ui.accounts.models import User
+from portal_ui.core.generations import generation_move
 
 from . import outbox
 from .kinds import KINDS
@@ -214,6 +215,7 @@ def upstream_write_retry(*, write: UpstreamWrite, user: User | None = None) -> U
         raise ValidationError(
             f"Only a failed write can be retried; this one is {write.get_status_display().lower()}."
         )
+    generation_move("outbox")
     if user is not None:
         logger.info("Write #%s retried by %s", write.pk, user.username)
     write.refresh_from_db()
@@ -231,6 +233,7 @@ def upstream_write_dismiss(*, write: UpstreamWrite, user: User | None = None) ->
         raise ValidationError(
             f"Only a failed write can be dismissed; this one is {write.get_status_display().lower()}."
         )
+    generation_move("outbox")
     logger.info("Write #%s dismissed by %s", write.pk, user.username if user else "the system")
     write.refresh_from_db()
     if write.file:

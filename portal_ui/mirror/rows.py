@@ -18,6 +18,7 @@ from portal_ui.integrations.techlink import types
 from portal_ui.integrations.techlink.fields import INCLUDE_FLAGS
 from portal_ui.integrations.techlink.types import site_zone
 
+from .generation import read_model_moved
 from .models import SiteRecord, StatusName, WorkOrderRecord
 
 
@@ -122,6 +123,7 @@ def _upsert_sites(rows: Sequence[SiteRecord]) -> None:
         SiteRecord.objects.bulk_create(
             rows, batch_size=500, update_conflicts=True, unique_fields=["id"], update_fields=_SITE_FIELDS
         )
+        read_model_moved()
 
 
 def _upsert_workorders(rows: Sequence[WorkOrderRecord]) -> None:
@@ -129,6 +131,7 @@ def _upsert_workorders(rows: Sequence[WorkOrderRecord]) -> None:
         WorkOrderRecord.objects.bulk_create(
             rows, batch_size=500, update_conflicts=True, unique_fields=["id"], update_fields=_WO_FIELDS
         )
+        read_model_moved()
 
 
 def store_workorders(
@@ -176,6 +179,7 @@ def _remember_status_names(workorders: Sequence[types.WorkOrder], *, now: dateti
             unique_fields=["code"],
             update_fields=["name", "seen_at"],
         )
+        read_model_moved()
 
 
 _DENORMALIZED = ("name", "city", "state", "stateabbr", "timezone")
@@ -227,3 +231,4 @@ def _denormalize_site(row: SiteRecord) -> None:
         ["site_name", "site_city", "site_state", "site_stateabbr", "site_timezone", "scheduled_at"],
         batch_size=500,
     )
+    read_model_moved()

@@ -154,3 +154,28 @@ def test_it_drops_a_work_order_found_gone_when_opened_within_a_minute(client, vi
         clock.shift(timedelta(seconds=61))  # removed on its own, between two sync cycles: a minute at most
 
         assert "Ghost antenna 6631" not in page(client, "workorders", id=str(ghost.id))
+
+
+def test_it_shows_what_a_sync_cycle_stored_on_the_next_page(viewer_client, private_upstream):
+    for _ in range(2):  # read, then kept
+        assert "has not been synced yet" in page(viewer_client, "home")
+        assert "No site matches this search." in page(viewer_client, "sites", name="*")
+
+    report = services.mirror_sync_open(budget=0)  # bulk writes of records and of the sync's state
+
+    assert report.workorders_upserted > 0
+    html = page(viewer_client, "home")
+    assert "has not been synced yet" not in html and "Lists as of" in html
+    assert "No site matches this search." not in page(viewer_client, "sites", name="*")
+
+
+def test_it_says_a_sync_failed_on_the_next_page(viewer_client, db):
+    from portal_ui.mirror.services.sync import _record_error
+
+    services.mirror_reference_store(projects=[], task_items=[], users=[])  # the sync's state made here
+    for _ in range(2):
+        assert "Last sync problem" not in page(viewer_client, "workorders")
+
+    _record_error("TechLink answered 503")
+
+    assert "Last sync problem: TechLink answered 503" in page(viewer_client, "workorders")

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
+from portal_ui.accounts.generations import kept_now, request_generations
 from portal_ui.accounts.permissions import viewer_required
 from portal_ui.core.htmx import partial_or_page, safe_next, vary_on_htmx
 from portal_ui.dispatch import selectors
@@ -114,15 +115,27 @@ def dashboard_html(summary: mirror_selectors.HomeSummary) -> tuple[str, str]:
     return head, recent
 
 
-def review_queue() -> dict[str, Any]:
-    """The close-out review queue's head (staff decisions change it: read per request), counted first so
-    that an empty queue takes one query; ``unavailable`` when it cannot be read (the page still shows)."""
+def _queue_head() -> tuple[list[closeout_selectors.QueueEntry], int]:
+    page = closeout_selectors.closeout_queue(per_page=REVIEW_QUEUE_SHOWN)
+    return list(page.object_list), page.paginator.count
+
+
+def review_queue(request: HttpRequest) -> dict[str, Any]:
+    """The close-out review queue's head, counted first so that an empty queue takes one query;
+    ``unavailable`` when it cannot be read (the page still shows). Kept until a close-out's state changes
+    (the generation "closeouts": a scan, a decision) or the read model its rows come from does."""
     try:
-        page = closeout_selectors.closeout_queue(per_page=REVIEW_QUEUE_SHOWN)
+        found = request_generations(request)
+        read_model = found.get("read_model") if isinstance(found, dict) else None
+        if read_model is None:
+            entries, count = _queue_head()
+        else:
+            key = f"home-queue:{REVIEW_QUEUE_SHOWN}:{read_model}"
+            entries, count = kept_now("closeouts", key, _queue_head, request=request)
     except Exception:
         logger.warning("Could not read the close-out review queue", exc_info=True)
         return {"entries": [], "count": 0, "unavailable": True}
-    return {"entries": page.object_list, "count": page.paginator.count, "unavailable": False}
+    return {"entries": entries, "count": count, "unavailable": False}
 
 
 @viewer_required
@@ -143,7 +156,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "freshness": freshness,
-        "queue": review_queue(),
+        "queue": review_queue(request),
         "queues_html": mark_safe(head),  # every value is escaped in dashboard_html
         "recent_html": mark_safe(recent),
     }

@@ -4,7 +4,7 @@ from .board import Board, board_filter, board_version, schedule_board
 from .calendar import scheduled_installs
 from .exports import board_export, map_export, site_export, workorder_export
 from .find import FindResult, find_anything, workorder_exists, workorder_number
-from .home import Freshness, HomeSummary, StatusCount, freshness, home_summary
+from .home import Freshness, HomeSummary, StatusCount, freshness, freshness_values, home_summary
 from .lists import (
     WORKORDER_SORTS,
     SiteRow,
@@ -40,6 +40,7 @@ __all__ = [
     "board_version",
     "find_anything",
     "freshness",
+    "freshness_values",
     "home_summary",
     "map_data",
     "map_export",

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import functools
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Count
@@ -140,18 +142,23 @@ _STATE_FIELDS = (
 @functools.cache
 def _freshness_sql(vendor: str) -> str:
     """One statement for the freshness line and the version, written once per database vendor: it runs on
-    every staff page, where building it with the ORM each time would cost more than running it."""
+    every staff page that does not keep it, where building it with the ORM each time would cost more than
+    running it. The leases come as every lease with an end (a JSON list of [name, until]): whether one is
+    still running depends on the time of reading, not on the rows."""
     quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
     state, wo, site, project, lease = (
         quote(m._meta.db_table) for m in (SyncState, WorkOrderRecord, SiteRecord, ProjectRecord, SyncLease)
     )
-    names = "STRING_AGG(name, ',')" if vendor == "postgresql" else "GROUP_CONCAT(name, ',')"
+    if vendor == "postgresql":
+        leases = "JSON_AGG(JSON_BUILD_ARRAY(name, until))"
+    else:
+        leases = "JSON_GROUP_ARRAY(JSON_ARRAY(name, until))"
     columns = ", ".join(f"s.{quote(f)}" for f in _STATE_FIELDS)
     return (
         f"SELECT (SELECT synced_at FROM {wo} ORDER BY synced_at DESC LIMIT 1),"
         f" (SELECT synced_at FROM {site} ORDER BY synced_at DESC LIMIT 1),"
         f" (SELECT MAX(synced_at) FROM {project}),"
-        f" (SELECT {names} FROM {lease} WHERE until > %s), s.id, {columns}"
+        f" (SELECT {leases} FROM {lease} WHERE until IS NOT NULL), s.id, {columns}"
         f" FROM (SELECT 1 AS one) AS o LEFT JOIN {state} AS s ON s.id = 1"
     )
 
@@ -171,22 +178,42 @@ def _version(stamps: tuple[object, ...], state: dict[str, object]) -> str:
     return "|".join(str(p) for p in parts)
 
 
-def freshness() -> Freshness:
-    """When the read model was last brought up to date, whether a sync is running or failed, and the read
-    model's version (``Freshness.version``), in one query."""
-    now = timezone.now()
+def _leases(found: object) -> tuple[tuple[str, datetime], ...]:
+    """The leases with an end, as (name, until): PostgreSQL gives the list, SQLite its JSON text."""
+    if isinstance(found, str | bytes):
+        found = json.loads(found)
+    return tuple((str(name), aware_datetime(until)) for name, until in found or () if until is not None)
+
+
+def freshness_values() -> dict[str, Any]:
+    """The freshness line as the database holds it, in one query: plain values (the sync's state, the leases
+    with their ends, the version), nothing that depends on when they are shown. ``freshness`` makes them
+    the line; what reads them often keeps them until the read model's writers move its generation."""
     connection = connections[DEFAULT_DB_ALIAS]
     with connection.cursor() as cursor:
-        cursor.execute(_freshness_sql(connection.vendor), [connection.ops.adapt_datetimefield_value(now)])
+        cursor.execute(_freshness_sql(connection.vendor))
         workorders_at, sites_at, projects_at, leases, state_id, *values = cursor.fetchone()
-    running = ", ".join(sorted(filter(None, (leases or "").split(","))))
     stamps = (workorders_at, sites_at, projects_at)
     if state_id is None:
-        return Freshness(running=running, checked_at=now, version=_version(stamps, {}))
+        return {"state": None, "leases": _leases(leases), "version": _version(stamps, {})}
     state = dict(zip(_STATE_FIELDS, values, strict=True))
     for name, value in state.items():
         if name.endswith("_at"):
             state[name] = aware_datetime(value)
+    return {"state": state, "leases": _leases(leases), "version": _version(stamps, state)}
+
+
+def freshness(values: dict[str, Any] | None = None) -> Freshness:
+    """When the read model was last brought up to date, whether a sync is running (a lease whose end lies
+    ahead now) or failed, and the read model's version (``Freshness.version``): from ``values``
+    (``freshness_values``), else read now in one query."""
+    if values is None:
+        values = freshness_values()
+    now = timezone.now()
+    running = ", ".join(sorted({name for name, until in values["leases"] if until > now}))
+    state = values["state"]
+    if state is None:
+        return Freshness(running=running, checked_at=now, version=values["version"])
     return Freshness(
         site_count=state["site_count"],
         workorder_count=state["workorder_count"],
@@ -199,5 +226,5 @@ def freshness() -> Freshness:
         last_error_at=state["last_error_at"],
         running=running,
         checked_at=now,
-        version=_version(stamps, state),
+        version=values["version"],
     )

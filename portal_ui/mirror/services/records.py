@@ -12,6 +12,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from portal_ui.core.upstream import techlink_client
 from portal_ui.integrations.techlink import errors, types
 
+from ..generation import read_model_moved
 from ..models import ClientUserRecord, ProjectRecord, SiteRecord, SyncState, TaskItemRecord, WorkOrderRecord
 from ..rows import aware, store_sites, store_workorders
 
@@ -38,6 +39,7 @@ def mirror_workorder_refresh(*, workorder_id: int) -> WorkOrderRecord | None:
         wo = techlink_client().workorder_get(workorder_id, include_site=True)
     except errors.TechLinkNotFound:
         WorkOrderRecord.objects.filter(pk=workorder_id).delete()
+        read_model_moved()
         return None
     store_workorders([wo])
     return WorkOrderRecord.objects.get(pk=wo.id)
@@ -49,6 +51,7 @@ def mirror_site_refresh(*, site_id: int) -> SiteRecord | None:
         site = techlink_client().site_get(site_id)
     except errors.TechLinkNotFound:
         SiteRecord.objects.filter(pk=site_id).delete()
+        read_model_moved()
         return None
     store_sites([site])
     return SiteRecord.objects.get(pk=site.id)
@@ -81,6 +84,7 @@ def _upsert_reference(model, rows: list, fields: list[str], *, complete: bool) -
             )
         if complete:
             model.objects.exclude(pk__in=[r.id for r in rows]).filter(listed=True).update(listed=False)
+        read_model_moved()
     return len(rows)
 
 
@@ -121,4 +125,5 @@ def mirror_reference_store(
     if projects is not None and task_items is not None and users is not None:
         SyncState.get()
         SyncState.objects.filter(pk=1).update(reference_sync_at=now)
+        read_model_moved()
     return stored

@@ -34,6 +34,7 @@ from django.utils import timezone
 from portal_ui.core.upstream import techlink_client
 from portal_ui.integrations.techlink import errors, types
 
+from ..generation import read_model_moved
 from ..models import SiteRecord, SyncLease, SyncState, WorkOrderRecord
 from ..rows import store_sites, store_workorders
 from .records import mirror_reference_store
@@ -102,6 +103,7 @@ class _Lease:
             .filter(Q(until__isnull=True) | Q(until__lt=now))
             .update(owner=self.owner, until=now + timedelta(seconds=self.seconds))
         )
+        read_model_moved()  # pages say a sync is running
         self._renewed = time.monotonic()
         return taken == 1
 
@@ -113,11 +115,13 @@ class _Lease:
             until=timezone.now() + timedelta(seconds=self.seconds)
         )
         self._renewed = time.monotonic()
+        read_model_moved()
         if not kept:
             raise LeaseLost(f"the {self.name} sync's lease was taken over by another run")
 
     def release(self) -> None:
         SyncLease.objects.filter(name=self.name, owner=self.owner).update(until=None, owner="")
+        read_model_moved()
 
 
 _current_lease: ContextVar[_Lease | None] = ContextVar("mirror_sync_lease", default=None)
@@ -154,12 +158,14 @@ def _run_cycle(kind: str, body: Callable[[SyncReport], None]) -> SyncReport:
 def _record_error(message: str) -> None:
     logger.warning("Read model sync: %s", message)
     SyncState.objects.filter(pk=1).update(last_error=message[:2000], last_error_at=timezone.now())
+    read_model_moved()
 
 
 def _update_counts(**fields: object) -> None:
     SyncState.objects.filter(pk=1).update(
         site_count=SiteRecord.objects.count(), workorder_count=WorkOrderRecord.objects.count(), **fields
     )
+    read_model_moved()
 
 
 # -- fetching in batches --------------------------------------------------------------------------
@@ -234,6 +240,7 @@ def _fetch_workorders(ids: Sequence[int], report: SyncReport) -> set[int]:
         _heartbeat()
         if gone:
             WorkOrderRecord.objects.filter(pk__in=gone).delete()
+            read_model_moved()
         report.workorders_upserted += len(found)
         report.workorders_deleted += len(gone)
     return seen_sites
@@ -247,6 +254,7 @@ def _fetch_sites(ids: Sequence[int], report: SyncReport) -> None:
         _heartbeat()
         if gone:
             SiteRecord.objects.filter(pk__in=gone).delete()
+            read_model_moved()
         report.sites_upserted += len(found)
         report.sites_deleted += len(gone)
 
@@ -259,6 +267,7 @@ def _finish(report: SyncReport, started: float) -> SyncReport:
     elif not report.skipped:
         # A clean run of any cycle means the last problem is over; staff should not keep seeing it.
         SyncState.objects.filter(pk=1).update(last_error="")
+        read_model_moved()
     logger.info("Read model sync %s", report)
     return report
 
@@ -273,6 +282,8 @@ def _delete_missing(
     ]
     for start in range(0, len(gone), 500):
         model.objects.filter(pk__in=gone[start : start + 500]).delete()
+    if gone:
+        read_model_moved()
     return len(gone)
 
 
@@ -337,6 +348,7 @@ def mirror_sync_open(*, budget: int | None = None) -> SyncReport:
         _sync_new(report)
         now = timezone.now()
         SyncState.objects.filter(pk=1).update(new_scan_at=now)
+        read_model_moved()
         changed = _status_changes(report)
         _fetch_workorders(changed, report)
         stale_ids = list(
@@ -356,6 +368,7 @@ def mirror_sync_full() -> SyncReport:
     def body(report: SyncReport) -> None:
         started, started_at = time.monotonic(), timezone.now()
         SyncState.objects.filter(pk=1).update(full_sync_started_at=started_at)
+        read_model_moved()
         client = techlink_client()
         wo_ids = sorted(client.workorder_ids(), reverse=True)
         site_ids = sorted(client.site_ids(), reverse=True)
