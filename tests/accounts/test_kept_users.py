@@ -37,10 +37,7 @@ def test_it_gives_nobody_for_an_inactive_missing_or_odd_id(viewer, django_assert
         assert backend.get_user("not a number") is None
 
 
-def test_it_lets_a_user_log_in_with_their_password(client, viewer, settings):
-    settings.AUTHENTICATION_BACKENDS = [
-        "axes.backends.AxesStandaloneBackend", "portal_ui.accounts.backends.KeptUserBackend",
-    ]  # fmt: skip
+def test_it_lets_a_user_log_in_with_their_password(client, viewer):
     response = client.post(
         "/login/", {"username": viewer.username, "password": "correct horse battery staple"}
     )

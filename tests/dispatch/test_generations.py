@@ -31,12 +31,6 @@ FAILED = "could not be saved in TechLink"
 WAITING = "waiting for TechLink"
 
 
-@pytest.fixture(autouse=True)
-def _kept_users(settings):
-    """The log-in backend that keeps users (``accounts.backends``)."""
-    settings.AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", KEPT_BACKEND]
-
-
 def logged_in(user) -> Client:
     client = Client()
     client.force_login(user, backend=KEPT_BACKEND)
