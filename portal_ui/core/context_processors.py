@@ -1,12 +1,11 @@
-import hashlib
 from html import escape
 
-from django.core.cache import caches
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import mark_safe
 
 from portal_ui.accounts.models import Role
+from portal_ui.core.generations import kept_by_process
 
 # What a process keeps of the navigation bounds memory only (it never changes while the process runs).
 NAV_SECONDS = 3600
@@ -54,17 +53,6 @@ def _links(user) -> list[tuple[str, str]]:
     return links
 
 
-def _kept(kind: str, stamp: tuple, build) -> object:
-    """``build()``'s answer kept by this process for ``stamp`` (the role, where the site is served, ...)."""
-    key = f"{kind}:" + hashlib.blake2b("|".join(map(str, stamp)).encode(), digest_size=16).hexdigest()
-    fragments = caches["fragments"]
-    value = fragments.get(key)
-    if value is None:
-        value = build()
-        fragments.set(key, value, timeout=NAV_SECONDS)
-    return value
-
-
 def _nav_html(links: list[tuple[str, str]], active: tuple[int, ...]) -> str:
     return "\n".join(
         f'<li><a href="{escape(url)}"{' aria-current="page"' if n in active else ""}>{escape(label)}</a></li>'
@@ -80,7 +68,7 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     who = (user.role, user.is_active, user.is_superuser, get_script_prefix(), get_urlconf())  # has_role
-    links = _kept("nav-links", who, lambda: _links(user))
+    links = kept_by_process("nav-links", who, lambda: _links(user), timeout=NAV_SECONDS)
     path = request.path
     active = tuple(
         n for n, (_, url) in enumerate(links) if path == url or (url != "/" and path.startswith(url))
@@ -92,7 +80,11 @@ def navigation(request):
             ]
         ),
         "nav_html": SimpleLazyObject(
-            lambda: mark_safe(_kept("nav-html", (*who, active), lambda: _nav_html(links, active)))
+            lambda: mark_safe(
+                kept_by_process(
+                    "nav-html", (*who, active), lambda: _nav_html(links, active), timeout=NAV_SECONDS
+                )
+            )
         ),
         "nav_active": active,
         "account": _account(user),

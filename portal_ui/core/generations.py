@@ -15,6 +15,7 @@ false: a move in the worker would not reach the web processes) or cannot be reac
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -95,13 +96,22 @@ def kept[T](
         current = generations(kind)
     if current is None or kind not in current:
         return build()
-    full_key = f"kept:{kind}:{current[kind]}:{key}"
+    return kept_by_process(f"kept:{kind}:{current[kind]}", (key,), build)
+
+
+def kept_by_process[T](
+    prefix: str, parts: Iterable[object], build: Callable[[], T], *, timeout: int = KEPT_SECONDS
+) -> T:
+    """``build()``'s answer kept in this process's "fragments" cache under `prefix` and a short hash of
+    `parts` (everything the answer depends on), for `timeout` seconds at most. None is never kept."""
+    stamp = "|".join(map(str, parts))
+    key = f"{prefix}:" + hashlib.blake2b(stamp.encode(), digest_size=16).hexdigest()
     fragments = caches["fragments"]
-    value = fragments.get(full_key)
+    value = fragments.get(key)
     if value is None:
         value = build()
         if value is not None:
-            fragments.set(full_key, value, timeout=KEPT_SECONDS)
+            fragments.set(key, value, timeout=timeout)
     return value
 
 

@@ -10,11 +10,10 @@ request puts its own in.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
+from functools import partial
 
 from django import template
-from django.core.cache import caches
 from django.template.base import FilterExpression, Node, NodeList
 from django.urls import get_script_prefix, get_urlconf
 from django.utils import timezone, translation
@@ -22,7 +21,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from portal_ui.accounts.generations import kept_now
-from portal_ui.core.generations import KEPT_SECONDS
+from portal_ui.core.generations import kept_by_process
 
 register = template.Library()
 
@@ -48,18 +47,14 @@ class KeptNode(Node):
         parts = (
             self.name.resolve(context), get_script_prefix(), get_urlconf(),
             timezone.get_current_timezone_name(), translation.get_language(),
+            *(v.resolve(context) for v in self.vary),
         )  # fmt: skip
-        stamp = "|".join(map(str, (*parts, *(v.resolve(context) for v in self.vary))))
-        # A short key: the cache checks every character of it on each request.
-        key = "html:" + hashlib.blake2b(stamp.encode(), digest_size=16).hexdigest()
+        draw = partial(self._draw, context)
         if self.kind:
-            html = kept_now(self.kind, key, lambda: self._draw(context), request=context.get("request"))
+            stamp = "|".join(map(str, parts))
+            html = kept_now(self.kind, f"html:{stamp}", draw, request=context.get("request"))
         else:
-            fragments = caches["fragments"]
-            html = fragments.get(key)
-            if html is None:
-                html = self._draw(context)
-                fragments.set(key, html, timeout=KEPT_SECONDS)
+            html = kept_by_process("html", parts, draw)
         if CSRF_PLACEHOLDER in html:
             html = html.replace(CSRF_PLACEHOLDER, escape(str(context.get("csrf_token") or "")))
         if NONCE_PLACEHOLDER in html:

@@ -10,15 +10,14 @@ the freshness line itself) stays outside these parts and is drawn per request.
 from __future__ import annotations
 
 import functools
-import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import fields
 from datetime import date
 from typing import Any
 
-from django.core.cache import caches
 from django.core.paginator import Page, Paginator
 
+from portal_ui.core.generations import kept_by_process
 from portal_ui.mirror.selectors import Freshness, Reference
 from portal_ui.mirror.selectors.queues import dashboard_day
 
@@ -37,13 +36,7 @@ def kept[T](kind: str, version: str, *parts: Any, build: Callable[[], T]) -> T:
     was built before; without a version it is built every time."""
     if not version:
         return build()
-    stamp = "|".join(map(str, (version, *parts)))
-    key = f"staff:{kind}:" + hashlib.sha256(stamp.encode()).hexdigest()
-    value = caches["fragments"].get(key)
-    if value is None:
-        value = build()
-        caches["fragments"].set(key, value, timeout=FRAGMENT_SECONDS)
-    return value
+    return kept_by_process(f"staff:{kind}", (version, *parts), build, timeout=FRAGMENT_SECONDS)
 
 
 def today() -> date:
